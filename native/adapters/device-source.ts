@@ -1,0 +1,21 @@
+import type { Readable } from 'node:stream';
+import type { Contact } from '../model/contact.ts';
+import type { DeviceIdentity } from '../model/device.ts';
+import type { CalendarEvent } from '../model/event.ts';
+import type { MediaEntry } from '../model/media.ts';
+
+/**
+ * What every phone family offers the rescue engine: who the phone is, and three streams to read.
+ * Read-only by construction: nothing here can change the phone. Adapters never write files.
+ */
+export interface DeviceSource {
+  /** For people: "device image /path/to/img", "ADB Pixel 7 (serial ...)". */
+  readonly description: string;
+  identity(): Promise<DeviceIdentity>;
+  contacts(): AsyncIterable<Contact>;
+  calendarEvents(): AsyncIterable<CalendarEvent>;
+  media(): AsyncIterable<MediaEntry>;
+  /** A stream of the entry's bytes; `fromOffset` lets a rescue resume a large file. */
+  openMedia(entry: MediaEntry, fromOffset?: number): Promise<Readable>;
+  close(): Promise<void>;
+}

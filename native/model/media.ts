@@ -1,0 +1,20 @@
+/** A photo or a video found on the phone's shared storage. */
+export interface MediaEntry {
+  /** Path on the device, '/'-separated, relative to shared storage (e.g. "DCIM/Camera/IMG_1.jpg"). */
+  path: string;
+  size: number;
+  /** Modification time on the device, UTC milliseconds. */
+  mtimeMs: number;
+  /** "image/jpeg", "video/mp4" ..., sniffed from the first bytes. */
+  mediaType: string;
+  kind: 'photo' | 'video';
+}
+
+/** When a photo was taken, and how we know. */
+export interface CaptureTime {
+  /** UTC milliseconds. */
+  utcMillis: number;
+  /** Offset from UTC in minutes when the camera recorded one; the local wall clock is utcMillis + offset. */
+  offsetMinutes?: number;
+  source: 'exif' | 'exif-no-offset' | 'device-mtime';
+}
