@@ -1,0 +1,54 @@
+import { BadInputError } from '../adapters/errors.ts';
+import { exportBag, type ExportProgress } from '../export/export-bag.ts';
+import { Vault } from '../vault/vault.ts';
+import { EXIT } from './exit-codes.ts';
+import { parseOptions, required } from './parse-options.ts';
+import { formatSize, ProgressBar } from './progress-bar.ts';
+
+export async function exportCommand(args: string[]): Promise<number> {
+  const { values } = parseOptions('export', args, {
+    vault: { type: 'string' },
+    out: { type: 'string' },
+    device: { type: 'string' },
+    vcard: { type: 'string', default: '3.0' },
+    photos: { type: 'string', default: 'by-date' },
+    json: { type: 'boolean', default: false },
+  });
+  const vaultDir = required('export', 'vault', values.vault);
+  const out = required('export', 'out', values.out);
+  if (values.vcard !== '3.0' && values.vcard !== '4.0') {
+    throw new BadInputError(`export: --vcard must be 3.0 or 4.0, not ${JSON.stringify(values.vcard)}.`);
+  }
+  if (values.photos !== 'by-date' && values.photos !== 'as-on-device') {
+    throw new BadInputError(`export: --photos must be by-date or as-on-device, not ${JSON.stringify(values.photos)}.`);
+  }
+  const json = values.json === true;
+  const vault = await Vault.open(vaultDir, { create: false });
+  const bar = new ProgressBar();
+  try {
+    const result = await exportBag({
+      vault,
+      out,
+      serial: values.device,
+      vcardVersion: values.vcard,
+      photoLayout: values.photos,
+      onProgress: (p: ExportProgress) => {
+        if (json) process.stdout.write(`${JSON.stringify(p)}\n`);
+        bar.update(p.phase, p.done, p.total);
+      },
+    });
+    if (json) process.stdout.write(`${JSON.stringify({ type: 'summary', ...result })}\n`);
+    bar.done(
+      [
+        `Exported ${result.serial} to ${result.out}:`,
+        `  ${result.contacts} contacts, ${result.events} events in ${result.calendars} calendars, ${result.photos} photos and videos (${formatSize(result.photoBytes)})` +
+          (result.duplicates ? `, ${result.duplicates} identical copies exported once` : ''),
+        `  receipt: ${result.out}/data/report.html`,
+        `  manifest sha256: ${result.manifestSha256}`,
+      ].join('\n'),
+    );
+    return EXIT.ok;
+  } finally {
+    vault.close();
+  }
+}

@@ -1,0 +1,15 @@
+export const USAGE = `Lifeboat: rescue contacts, calendar and photos from a phone, keep them safe, export them.
+
+Usage: npm run --silent lifeboat -- COMMAND [options]
+
+  rescue --image DIR --vault VAULT [--only contacts,calendar,photos] [--json]
+      Rescue a device image folder into a vault (created when missing). Contacts first, then
+      calendar, then photos and videos. Running it again skips what is already safe.
+  export --vault VAULT --out OUT [--device SERIAL] [--vcard 3.0|4.0] [--photos by-date|as-on-device] [--json]
+      Write one phone of the vault as a BagIt bag: contacts.vcf, one .ics per calendar, photos,
+      report.html. OUT must not exist yet or be empty.
+  verify PATH [--json]
+      Check every hash of a vault or an exported bag.
+
+Exit codes: 0 done, 1 failed, 2 bad usage or bad input, 3 the phone was lost mid-run (run again to resume).
+`;

@@ -1,0 +1,277 @@
+import { BadInputError } from '../adapters/errors.ts';
+import type { Contact } from '../model/contact.ts';
+import type { CalendarEvent } from '../model/event.ts';
+import type { MediaRecord, StoredItem, Vault, VaultDevice } from '../vault/vault.ts';
+import { BagWriter } from './bagit.ts';
+import { calendarFooter, calendarHeader, formatEvent, timeZoneIdsOf } from './icalendar.ts';
+import { photoPath, type PhotoLayout } from './photo-layout.ts';
+import { receiptHtml, type ReceiptSkip } from './receipt-html.ts';
+import { collisionKey, safeName, withSuffix } from './safe-name.ts';
+import { stableUuid } from './stable-uid.ts';
+import { formatVCard } from './vcard.ts';
+
+export const APP_VERSION = '0.1.0';
+const PRODID = '-//Lifeboat//Lifeboat 0.1//EN';
+
+export interface ExportOptions {
+  vault: Vault;
+  out: string;
+  /** Serial of the phone to export; required when the vault holds several. */
+  serial?: string;
+  vcardVersion: '3.0' | '4.0';
+  photoLayout: PhotoLayout;
+  onProgress?: (event: ExportProgress) => void;
+}
+
+export interface ExportProgress {
+  type: 'export-progress';
+  phase: 'contacts' | 'calendar' | 'photos' | 'finish';
+  done: number;
+  total?: number;
+  bytes?: number;
+}
+
+export interface ExportResult {
+  out: string;
+  serial: string;
+  contacts: number;
+  events: number;
+  calendars: number;
+  photos: number;
+  photoBytes: number;
+  duplicates: number;
+  manifestSha256: string;
+  payloadOxum: string;
+}
+
+/** Thrown when a vault holds several phones and none was chosen: the CLI lists them (exit 2). */
+export class DeviceChoiceNeededError extends BadInputError {
+  constructor(readonly serials: string[]) {
+    super(`this vault holds ${serials.length} phones; choose one with --device SERIAL: ${serials.join(', ')}`);
+  }
+}
+
+/** Chooses the phone of a vault to export. */
+export function pickDevice(vault: Vault, serial: string | undefined): VaultDevice {
+  const devices = vault.devices();
+  if (serial !== undefined) {
+    const device = devices.find((d) => d.serial === serial);
+    if (!device) {
+      throw new BadInputError(
+        `no phone with serial ${serial} in this vault; it holds: ${devices.map((d) => d.serial).join(', ') || 'nothing yet'}`,
+      );
+    }
+    return device;
+  }
+  if (devices.length === 0) throw new BadInputError('this vault holds no phone yet: run a rescue into it first.');
+  if (devices.length > 1) throw new DeviceChoiceNeededError(devices.map((d) => d.serial));
+  return devices[0]!;
+}
+
+/**
+ * Exports one phone of a vault as a BagIt bag: contacts as vCard, one iCalendar file per
+ * calendar, photos and videos with their original bytes, and a receipt. The payload depends only
+ * on what is in the vault, so exporting twice gives the same files (the receipt aside).
+ */
+export async function exportBag(opts: ExportOptions): Promise<ExportResult> {
+  const { vault } = opts;
+  const device = pickDevice(vault, opts.serial);
+  const bag = await BagWriter.create(opts.out);
+  const progress = opts.onProgress ?? (() => undefined);
+  const skipped: ReceiptSkip[] = vault.skips(device.id).map((s) => ({ what: `${s.kind} ${s.sourceKey}`, reason: s.reason }));
+
+  const contacts = await exportContacts(opts, device, bag, progress);
+  const calendar = await exportCalendars(opts, device, bag, progress);
+  const photos = await exportPhotos(opts, device, bag, progress, skipped);
+
+  const categories = [
+    { name: 'Contacts', count: contacts, where: 'data/contacts/contacts.vcf' },
+    { name: 'Calendar events', count: calendar.events, where: `data/calendar/ (${calendar.files.join(', ') || 'none'})` },
+    {
+      name: 'Photos and videos',
+      count: photos.count,
+      bytes: photos.bytes,
+      where: opts.photoLayout === 'by-date' ? 'data/photos/YEAR/MONTH/' : 'data/photos/ (folders as on the phone)',
+    },
+  ];
+  const exportedAtIso = new Date().toISOString();
+  await bag.writeText(
+    ['report.html'],
+    receiptHtml({
+      identity: device.identity,
+      runs: vault.runs(device.id),
+      exportedAtIso,
+      appVersion: APP_VERSION,
+      categories,
+      skipped,
+      options: { 'vCard version': opts.vcardVersion, 'Photo layout': opts.photoLayout },
+    }),
+  );
+  progress({ type: 'export-progress', phase: 'finish', done: 1, total: 1 });
+  const id = device.identity;
+  const sealed = await bag.finish({
+    'Source-Organization': 'Lifeboat',
+    'External-Description': `Rescue of ${id.manufacturer} ${id.model} (serial ${id.serial})`,
+    'External-Identifier': id.serial,
+    'Bagging-Date': exportedAtIso.slice(0, 10),
+    'Bag-Software-Agent': `Lifeboat ${APP_VERSION}`,
+  });
+  return {
+    out: bag.root,
+    serial: device.serial,
+    contacts,
+    events: calendar.events,
+    calendars: calendar.files.length,
+    photos: photos.count,
+    photoBytes: photos.bytes,
+    duplicates: photos.duplicates,
+    ...sealed,
+  };
+}
+
+async function exportContacts(
+  opts: ExportOptions,
+  device: VaultDevice,
+  bag: BagWriter,
+  progress: (e: ExportProgress) => void,
+): Promise<number> {
+  const vault = opts.vault;
+  // Sorted by name so a person reading the file finds people; only the sort keys are held in
+  // memory, each card is read again when it is written.
+  const order: { key: string; sourceKey: string; id: number }[] = [];
+  for (const item of vault.latestItems<Contact>(device.id, 'contact')) {
+    order.push({ key: sortName(item.record), sourceKey: item.sourceKey, id: item.id });
+  }
+  order.sort((a, b) => compare(a.key, b.key) || compare(a.sourceKey, b.sourceKey));
+  let done = 0;
+  async function* cards(): AsyncGenerator<Uint8Array> {
+    for (const { id } of order) {
+      const item = vault.itemById<Contact>(id);
+      yield Buffer.from(
+        formatVCard(item.record, {
+          version: opts.vcardVersion,
+          uid: `urn:uuid:${stableUuid(device.serial, 'contact', item.sourceKey)}`,
+          rev: new Date(item.rescuedMs).toISOString(),
+        }),
+        'utf8',
+      );
+      if (++done % 1000 === 0) progress({ type: 'export-progress', phase: 'contacts', done, total: order.length });
+    }
+  }
+  await bag.writeFile(['contacts', 'contacts.vcf'], cards());
+  progress({ type: 'export-progress', phase: 'contacts', done, total: order.length });
+  return order.length;
+}
+
+function sortName(c: Contact): string {
+  return (c.displayName ?? c.name?.given ?? c.emails[0]?.value ?? c.phones[0]?.value ?? '').normalize('NFC').toLowerCase();
+}
+
+async function exportCalendars(
+  opts: ExportOptions,
+  device: VaultDevice,
+  bag: BagWriter,
+  progress: (e: ExportProgress) => void,
+): Promise<{ events: number; files: string[] }> {
+  const vault = opts.vault;
+  // First pass: which calendars, which time zones each needs, and the UID of every series
+  // (an exception must carry its series' UID).
+  const calendars = new Map<string, { name: string; zones: Set<string>; count: number }>();
+  const seriesUid = new Map<string, string>();
+  const keyBySyncId = new Map<string, string>();
+  let total = 0;
+  for (const { record: e } of vault.latestItems<CalendarEvent>(device.id, 'event')) {
+    let cal = calendars.get(e.calendar.sourceKey);
+    if (!cal) calendars.set(e.calendar.sourceKey, (cal = { name: e.calendar.displayName, zones: new Set(), count: 0 }));
+    for (const tz of timeZoneIdsOf(e)) cal.zones.add(tz);
+    cal.count++;
+    total++;
+    if (e.uid) seriesUid.set(e.sourceKey, e.uid);
+    if (e.syncId) keyBySyncId.set(e.syncId, e.sourceKey);
+  }
+  const uidOf = (e: CalendarEvent): string => {
+    if (e.original) {
+      const seriesKey = e.original.sourceKey ?? (e.original.syncId ? keyBySyncId.get(e.original.syncId) : undefined);
+      if (seriesKey !== undefined) return seriesUid.get(seriesKey) ?? derivedUid(device, seriesKey);
+    }
+    return e.uid ?? derivedUid(device, e.sourceKey);
+  };
+
+  const files: string[] = [];
+  const used = new Set<string>();
+  let done = 0;
+  const ordered = [...calendars.entries()].sort(([a], [b]) => compare(a, b));
+  for (const [calendarKey, cal] of ordered) {
+    let name = `${safeName(cal.name, 'Calendar')}.ics`;
+    for (let n = 1; used.has(collisionKey(name)); n++) name = withSuffix(`${safeName(cal.name, 'Calendar')}.ics`, n);
+    used.add(collisionKey(name));
+    async function* text(): AsyncGenerator<Uint8Array> {
+      yield Buffer.from(calendarHeader({ prodId: PRODID, name: cal.name, timeZoneIds: [...cal.zones].sort() }), 'utf8');
+      for (const item of vault.latestItems<CalendarEvent>(device.id, 'event')) {
+        if (item.record.calendar.sourceKey !== calendarKey) continue;
+        yield Buffer.from(
+          formatEvent(item.record, { uid: uidOf(item.record), dtstamp: new Date(item.rescuedMs).toISOString() }),
+          'utf8',
+        );
+        if (++done % 1000 === 0) progress({ type: 'export-progress', phase: 'calendar', done, total });
+      }
+      yield Buffer.from(calendarFooter(), 'utf8');
+    }
+    await bag.writeFile(['calendar', name], text());
+    files.push(name);
+  }
+  progress({ type: 'export-progress', phase: 'calendar', done, total });
+  return { events: total, files };
+}
+
+function derivedUid(device: VaultDevice, sourceKey: string): string {
+  return `${stableUuid(device.serial, 'event', sourceKey)}@lifeboat`;
+}
+
+async function exportPhotos(
+  opts: ExportOptions,
+  device: VaultDevice,
+  bag: BagWriter,
+  progress: (e: ExportProgress) => void,
+  skipped: ReceiptSkip[],
+): Promise<{ count: number; bytes: number; duplicates: number }> {
+  const vault = opts.vault;
+  const totals = vault.totals(device.id).media;
+  const exportedHashes = new Map<string, string>();
+  const usedNames = new Set<string>();
+  let count = 0;
+  let bytes = 0;
+  let duplicates = 0;
+  let done = 0;
+  for (const item of vault.latestItems<MediaRecord>(device.id, 'media')) {
+    done++;
+    const already = exportedHashes.get(item.sha256);
+    if (already !== undefined) {
+      duplicates++;
+      skipped.push({ what: `photo ${item.sourceKey}`, reason: `the same bytes are exported once, as ${already}` });
+      continue;
+    }
+    const segments = ['photos', ...photoPath(item.record, opts.photoLayout)];
+    const fileName = segments.pop()!;
+    let chosen = fileName;
+    for (let n = 1; usedNames.has(collisionKey([...segments, chosen].join('/'))); n++) chosen = withSuffix(fileName, n);
+    usedNames.add(collisionKey([...segments, chosen].join('/')));
+    const written = await bag.writeFile(
+      [...segments, chosen],
+      vault.openBlob(item.sha256) as AsyncIterable<Uint8Array>,
+      new Date(item.record.capture.utcMillis),
+    );
+    if (written.sha256 !== item.sha256) {
+      throw new Error(`the vault's copy of ${item.sourceKey} no longer matches its hash: run "verify" on the vault`);
+    }
+    exportedHashes.set(item.sha256, written.relPath);
+    count++;
+    bytes += written.size;
+    progress({ type: 'export-progress', phase: 'photos', done, total: totals.count, bytes });
+  }
+  return { count, bytes, duplicates };
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,132 @@
+import type { DeviceIdentity } from '../model/device.ts';
+import type { VaultRun } from '../vault/vault.ts';
+
+export interface ReceiptCategory {
+  name: string;
+  count: number;
+  bytes?: number;
+  where: string;
+}
+
+export interface ReceiptSkip {
+  what: string;
+  reason: string;
+}
+
+export interface ReceiptData {
+  identity: DeviceIdentity;
+  runs: VaultRun[];
+  exportedAtIso: string;
+  appVersion: string;
+  categories: ReceiptCategory[];
+  skipped: ReceiptSkip[];
+  options: Record<string, string>;
+}
+
+/**
+ * The receipt: one self-contained HTML page a person can read and print. Every value is escaped
+ * and nothing is loaded from anywhere (no scripts, no remote styles or images).
+ */
+export function receiptHtml(r: ReceiptData): string {
+  const id = r.identity;
+  const rows = (pairs: [string, string][]) =>
+    pairs.map(([k, v]) => `<tr><th scope="row">${esc(k)}</th><td>${esc(v)}</td></tr>`).join('\n');
+  const runs = r.runs
+    .map(
+      (run) =>
+        `<tr><td>${esc(iso(run.startedMs))}</td><td>${esc(run.finishedMs ? iso(run.finishedMs) : '—')}</td>` +
+        `<td>${esc(run.status)}</td><td>${esc(run.categories.join(', '))}</td>` +
+        `<td>${esc(run.battery === null ? 'unknown' : `${run.battery}%`)}</td><td>${esc(run.source)}</td></tr>`,
+    )
+    .join('\n');
+  const categories = r.categories
+    .map(
+      (c) =>
+        `<tr><td>${esc(c.name)}</td><td class="n">${c.count}</td><td class="n">${esc(c.bytes === undefined ? '' : formatBytes(c.bytes))}</td><td>${esc(c.where)}</td></tr>`,
+    )
+    .join('\n');
+  const skipped = r.skipped.length
+    ? `<table><thead><tr><th>What</th><th>Why</th></tr></thead><tbody>\n${r.skipped
+        .map((s) => `<tr><td>${esc(s.what)}</td><td>${esc(s.reason)}</td></tr>`)
+        .join('\n')}\n</tbody></table>`
+    : '<p>Nothing was skipped.</p>';
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<title>Lifeboat receipt — ${esc(id.manufacturer)} ${esc(id.model)}</title>
+<style>
+body { font: 15px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 56em; color: #111; padding: 0 1em; }
+h1 { font-size: 1.5em; } h2 { font-size: 1.15em; margin-top: 1.6em; border-bottom: 1px solid #ccc; }
+table { border-collapse: collapse; width: 100%; } th, td { text-align: left; padding: .25em .6em; border-bottom: 1px solid #eee; vertical-align: top; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; } code, pre { font-family: ui-monospace, monospace; }
+pre { background: #f4f4f4; padding: .6em; overflow-x: auto; } .sign { margin-top: 3em; display: flex; gap: 3em; }
+.sign div { flex: 1; border-top: 1px solid #333; padding-top: .3em; }
+@media print { body { margin: 0; } }
+</style>
+</head>
+<body>
+<h1>Lifeboat rescue receipt</h1>
+<p>What was rescued from this phone, where it is in this folder, and how to check that nothing changed since.</p>
+<h2>Phone</h2>
+<table>${rows([
+    ['Manufacturer', id.manufacturer],
+    ['Model', id.model],
+    ['Serial number', id.serial],
+    ['Connection', id.transport],
+    ['USB id', `${hex4(id.vendorId)}:${hex4(id.productId)}`],
+    ['Battery at last rescue', id.battery === null ? 'unknown' : `${id.battery}%`],
+  ])}</table>
+<h2>Rescues</h2>
+<table><thead><tr><th>Started (UTC)</th><th>Finished (UTC)</th><th>Result</th><th>Categories</th><th>Battery</th><th>Source</th></tr></thead>
+<tbody>
+${runs}
+</tbody></table>
+<h2>What is in this export</h2>
+<table><thead><tr><th>Category</th><th class="n">Items</th><th class="n">Size</th><th>Where</th></tr></thead>
+<tbody>
+${categories}
+</tbody></table>
+<h2>Skipped, and why</h2>
+${skipped}
+<h2>How to check it</h2>
+<p>This folder is a BagIt bag (RFC 8493). <code>manifest-sha256.txt</code> lists the SHA-256 of every file under <code>data/</code>.
+To check it on any Linux or macOS machine, open a terminal in this folder and run:</p>
+<pre>sha256sum -c manifest-sha256.txt</pre>
+<p>or, with Lifeboat: <code>lifeboat verify FOLDER</code>. Any BagIt validator works too.</p>
+<h2>Details</h2>
+<table>${rows([
+    ['Exported (UTC)', r.exportedAtIso],
+    ['Lifeboat version', r.appVersion],
+    ...Object.entries(r.options),
+  ])}</table>
+<div class="sign"><div>Owner</div><div>Staff</div><div>Date</div></div>
+</body>
+</html>
+`;
+}
+
+export function esc(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(1)} ${units[i]}`;
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString().replace('.000Z', 'Z');
+}
+
+function hex4(n: number): string {
+  return n.toString(16).padStart(4, '0');
+}

@@ -1,0 +1,204 @@
+import { SourceLostError } from '../adapters/errors.ts';
+import type { DeviceSource } from '../adapters/device-source.ts';
+import type { MediaEntry } from '../model/media.ts';
+import { CAPTURE_TIME_HEAD_BYTES, captureTimeOf } from '../readers/exif-capture-time.ts';
+import type { Vault } from '../vault/vault.ts';
+import type { Category } from './categories.ts';
+import type { RescueEvent, RescueSummary } from './rescue-events.ts';
+
+export interface RescueOptions {
+  source: DeviceSource;
+  vault: Vault;
+  categories: Category[];
+  signal?: AbortSignal;
+  onEvent?: (event: RescueEvent) => void;
+}
+
+/** Records are committed in batches: one flush per batch keeps 100,000 contacts quick and each batch durable. */
+const RECORD_BATCH = 256;
+const PROGRESS_EVERY_MS = 200;
+
+export class RescueCancelledError extends Error {
+  override readonly name = 'RescueCancelledError';
+}
+
+/**
+ * One rescue of one phone into a vault: identity first, then contacts, calendar, photos and videos.
+ * Everything already safe is skipped, so running it again after a pulled cable resumes the work.
+ */
+export async function runRescue(opts: RescueOptions): Promise<RescueSummary> {
+  const { source, vault, signal } = opts;
+  const emit = opts.onEvent ?? (() => undefined);
+  await vault.sweepTemporary();
+  vault.markAbandonedRuns();
+
+  const identity = await source.identity();
+  const device = vault.registerDevice(identity);
+  const runId = vault.startRun(device.id, source.description, opts.categories, identity.battery);
+  emit({ type: 'device', identity, runId });
+
+  let transferredBytes = 0;
+  let skipped = 0;
+  let status: RescueSummary['status'] = 'done';
+  let failure: unknown;
+  try {
+    for (const category of opts.categories) {
+      throwIfCancelled(signal);
+      const counts =
+        category === 'photos'
+          ? await rescueMedia(opts, device.id, runId, emit)
+          : await rescueRecords(opts, category, device.id, runId, emit);
+      transferredBytes += counts.transferredBytes;
+      skipped += counts.skipped;
+    }
+  } catch (err) {
+    failure = err;
+    status = err instanceof SourceLostError ? 'lost' : err instanceof RescueCancelledError ? 'cancelled' : 'failed';
+  }
+  const totals = vault.totals(device.id);
+  const summary: RescueSummary = {
+    type: 'summary',
+    contacts: totals.contact.count,
+    events: totals.event.count,
+    photos: totals.media.count,
+    bytes: totals.contact.bytes + totals.event.bytes + totals.media.bytes,
+    transferredBytes,
+    skipped,
+    status,
+    serial: identity.serial,
+    runId,
+  };
+  vault.finishRun(runId, status, numbersOf(summary), failure ? String((failure as Error).message ?? failure) : undefined);
+  if (failure) throw Object.assign(failure as Error, { summary });
+  return summary;
+}
+
+async function rescueRecords(
+  opts: RescueOptions,
+  category: 'contacts' | 'calendar',
+  deviceId: number,
+  runId: number,
+  emit: (e: RescueEvent) => void,
+): Promise<{ transferredBytes: number; skipped: number }> {
+  const kind = category === 'contacts' ? 'contact' : 'event';
+  const stream = category === 'contacts' ? opts.source.contacts() : opts.source.calendarEvents();
+  emit({ type: 'category-start', category });
+  let batch: { sourceKey: string; record: unknown }[] = [];
+  let saved = 0;
+  let skipped = 0;
+  let bytes = 0;
+  let lastProgress = 0;
+  const flush = () => {
+    for (const result of opts.vault.putRecords(runId, deviceId, kind, batch)) {
+      if (result.isNew) {
+        saved++;
+        bytes += result.size;
+      } else skipped++;
+    }
+    batch = [];
+    const now = Date.now();
+    if (now - lastProgress >= PROGRESS_EVERY_MS) {
+      lastProgress = now;
+      emit({ type: 'progress', category, items: saved + skipped, bytes, skipped });
+    }
+  };
+  for await (const record of stream) {
+    throwIfCancelled(opts.signal);
+    batch.push({ sourceKey: record.sourceKey, record });
+    if (batch.length >= RECORD_BATCH) flush();
+  }
+  flush();
+  emit({ type: 'progress', category, items: saved + skipped, totalItems: saved + skipped, bytes, skipped });
+  emit({ type: 'category-done', category, saved, skipped, bytes });
+  return { transferredBytes: 0, skipped };
+}
+
+async function rescueMedia(
+  opts: RescueOptions,
+  deviceId: number,
+  runId: number,
+  emit: (e: RescueEvent) => void,
+): Promise<{ transferredBytes: number; skipped: number }> {
+  const category = 'photos';
+  // The listing comes first so that progress can say how much is left.
+  const entries: MediaEntry[] = [];
+  for await (const entry of opts.source.media()) {
+    throwIfCancelled(opts.signal);
+    entries.push(entry);
+  }
+  const totalItems = entries.length;
+  const totalBytes = entries.reduce((sum, e) => sum + e.size, 0);
+  emit({ type: 'category-start', category, totalItems, totalBytes });
+
+  let items = 0;
+  let saved = 0;
+  let skipped = 0;
+  let bytes = 0;
+  let transferred = 0;
+  let lastProgress = 0;
+  const progress = (force = false) => {
+    const now = Date.now();
+    if (!force && now - lastProgress < PROGRESS_EVERY_MS) return;
+    lastProgress = now;
+    emit({ type: 'progress', category, items, totalItems, bytes, totalBytes, skipped });
+  };
+
+  for (const entry of entries) {
+    throwIfCancelled(opts.signal);
+    if (opts.vault.findSafeMedia(deviceId, entry)) {
+      skipped++;
+      items++;
+      bytes += entry.size;
+      progress();
+      continue;
+    }
+    const head: Uint8Array[] = [];
+    let headBytes = 0;
+    let readHere = 0;
+    try {
+      const stream = await opts.source.openMedia(entry);
+      const blob = await opts.vault.storeBlob(withSignal(stream, opts.signal), (chunk) => {
+        if (headBytes < CAPTURE_TIME_HEAD_BYTES) {
+          head.push(chunk.subarray(0, CAPTURE_TIME_HEAD_BYTES - headBytes));
+          headBytes += Math.min(chunk.byteLength, CAPTURE_TIME_HEAD_BYTES - headBytes);
+        }
+        readHere += chunk.byteLength;
+        bytes += chunk.byteLength;
+        transferred += chunk.byteLength;
+        progress();
+      });
+      const capture = await captureTimeOf(Buffer.concat(head), entry.mtimeMs);
+      opts.vault.recordMedia(runId, deviceId, { entry: { ...entry, size: blob.size }, capture }, blob);
+      saved++;
+      // A file that changed size while it was read is kept as read; the totals follow what was stored.
+      bytes += blob.size - readHere;
+    } catch (err) {
+      if (err instanceof SourceLostError || err instanceof RescueCancelledError) throw err;
+      bytes -= readHere;
+      const reason = `could not be read: ${(err as Error).message}`;
+      opts.vault.recordSkip(runId, 'media', entry.path, reason);
+      emit({ type: 'item-skipped', category, sourceKey: entry.path, reason });
+    }
+    items++;
+    progress();
+  }
+  progress(true);
+  emit({ type: 'category-done', category, saved, skipped, bytes });
+  return { transferredBytes: transferred, skipped };
+}
+
+async function* withSignal(stream: AsyncIterable<Uint8Array>, signal: AbortSignal | undefined): AsyncGenerator<Uint8Array> {
+  for await (const chunk of stream) {
+    throwIfCancelled(signal);
+    yield chunk;
+  }
+}
+
+function throwIfCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new RescueCancelledError('the rescue was cancelled; run it again to resume');
+}
+
+function numbersOf(summary: RescueSummary): Record<string, number> {
+  const { contacts, events, photos, bytes, transferredBytes, skipped } = summary;
+  return { contacts, events, photos, bytes, transferredBytes, skipped };
+}

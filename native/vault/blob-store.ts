@@ -1,0 +1,126 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import type { Readable } from 'node:stream';
+
+export interface StoredBlob {
+  sha256: string;
+  size: number;
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/**
+ * Content-addressed files, named by their SHA-256. A blob is written to a temporary file, hashed
+ * while it is written, flushed to the disk, then renamed into place: after a crash it is either
+ * whole under its name or not there at all.
+ */
+export class BlobStore {
+  constructor(
+    private readonly blobsDir: string,
+    private readonly tmpDir: string,
+  ) {}
+
+  pathOf(sha256: string): string {
+    if (!HEX64.test(sha256)) throw new Error(`not a SHA-256 digest: ${sha256}`);
+    return path.join(this.blobsDir, sha256.slice(0, 2), sha256);
+  }
+
+  async has(sha256: string): Promise<boolean> {
+    try {
+      await fs.access(this.pathOf(sha256));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Stores every byte `source` yields. `onChunk` sees each chunk as it passes (progress, capture
+   * time sniffing). If the source fails midway, nothing is left behind and the error is rethrown.
+   */
+  async put(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, onChunk?: (chunk: Uint8Array) => void): Promise<StoredBlob> {
+    await fs.mkdir(this.tmpDir, { recursive: true });
+    const tmp = path.join(this.tmpDir, `${randomUUID()}.part`);
+    const file = await fs.open(tmp, 'wx', 0o600);
+    const hash = createHash('sha256');
+    let size = 0;
+    try {
+      for await (const chunk of source) {
+        hash.update(chunk);
+        let written = 0;
+        while (written < chunk.byteLength) {
+          const { bytesWritten } = await file.write(chunk, written, chunk.byteLength - written);
+          written += bytesWritten;
+        }
+        size += chunk.byteLength;
+        onChunk?.(chunk);
+      }
+      await file.sync();
+    } catch (err) {
+      await file.close().catch(() => undefined);
+      await fs.rm(tmp, { force: true });
+      throw err;
+    }
+    await file.close();
+    const sha256 = hash.digest('hex');
+    const dest = this.pathOf(sha256);
+    if (await this.has(sha256)) {
+      // The same bytes are already safe (another phone, another folder): keep one copy.
+      await fs.rm(tmp, { force: true });
+    } else {
+      await fs.mkdir(path.dirname(dest), { recursive: true });
+      await fs.rename(tmp, dest);
+      await syncDir(path.dirname(dest));
+    }
+    return { sha256, size };
+  }
+
+  putBytes(bytes: Uint8Array): Promise<StoredBlob> {
+    return this.put([bytes]);
+  }
+
+  open(sha256: string, start = 0): Readable {
+    return createReadStream(this.pathOf(sha256), { start, highWaterMark: 1 << 20 });
+  }
+
+  /** Reads the blob back and hashes it: what is on the disk now, not what was written. */
+  async rehash(sha256: string): Promise<StoredBlob | null> {
+    const hash = createHash('sha256');
+    let size = 0;
+    try {
+      for await (const chunk of this.open(sha256) as AsyncIterable<Buffer>) {
+        hash.update(chunk);
+        size += chunk.byteLength;
+      }
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+    return { sha256: hash.digest('hex'), size };
+  }
+
+  /** Removes temporary files a crash left behind: they were never recorded as safe. */
+  async sweepTemporary(): Promise<number> {
+    let removed = 0;
+    for (const name of await fs.readdir(this.tmpDir).catch(() => [] as string[])) {
+      await fs.rm(path.join(this.tmpDir, name), { force: true, recursive: true });
+      removed++;
+    }
+    return removed;
+  }
+}
+
+export async function syncDir(dir: string): Promise<void> {
+  // Makes a rename durable. Some platforms cannot open directories for sync; that is not an error.
+  let handle: fs.FileHandle | undefined;
+  try {
+    handle = await fs.open(dir, 'r');
+    await handle.sync();
+  } catch {
+    /* best effort */
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}
