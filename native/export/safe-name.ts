@@ -10,7 +10,7 @@ const MAX_NAME_BYTES = 200;
 
 export function safeName(name: string, fallback = 'unnamed'): string {
   let out = name.normalize('NFC').replace(UNSAFE_CHARS, '_');
-  out = out.replace(/^[\s.]+/, (lead) => lead.replace(/./g, '_')).replace(/[\s.]+$/, '');
+  out = out.trim().replace(/^\.+/, (dots) => '_'.repeat(dots.length)).replace(/[\s.]+$/, '');
   if (out === '') out = fallback;
   const dot = out.lastIndexOf('.');
   const stem = dot > 0 ? out.slice(0, dot) : out;
