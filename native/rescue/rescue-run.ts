@@ -17,6 +17,7 @@ export interface RescueOptions {
 /** Records are committed in batches: one flush per batch keeps 100,000 contacts quick and each batch durable. */
 const RECORD_BATCH = 256;
 const PROGRESS_EVERY_MS = 200;
+const MEDIA_IN_FLIGHT = 2;
 
 export class RescueCancelledError extends Error {
   override readonly name = 'RescueCancelledError';
@@ -143,14 +144,13 @@ async function rescueMedia(
     emit({ type: 'progress', category, items, totalItems, bytes, totalBytes, skipped });
   };
 
-  for (const entry of entries) {
-    throwIfCancelled(opts.signal);
+  const rescueOne = async (entry: MediaEntry) => {
     if (opts.vault.findSafeMedia(deviceId, entry)) {
       skipped++;
       items++;
       bytes += entry.size;
       progress();
-      continue;
+      return;
     }
     const head: Uint8Array[] = [];
     let headBytes = 0;
@@ -171,17 +171,37 @@ async function rescueMedia(
       opts.vault.recordMedia(runId, deviceId, { entry: { ...entry, size: blob.size }, capture }, blob);
       saved++;
       // A file that changed size while it was read is kept as read; the totals follow what was stored.
-      bytes += blob.size - readHere;
+      bytes += entry.size - readHere;
     } catch (err) {
       if (err instanceof SourceLostError || err instanceof RescueCancelledError) throw err;
-      bytes -= readHere;
+      bytes += entry.size - readHere;
       const reason = `could not be read: ${(err as Error).message}`;
       opts.vault.recordSkip(runId, 'media', entry.path, reason);
       emit({ type: 'item-skipped', category, sourceKey: entry.path, reason });
     }
     items++;
     progress();
-  }
+  };
+
+  // Two files in flight: while one is flushed to the disk (fsync), the next one is already being
+  // read. An adapter whose link carries one transfer at a time serialises its reads itself.
+  let next = 0;
+  let stopped = false;
+  const worker = async () => {
+    while (next < entries.length && !stopped) {
+      try {
+        throwIfCancelled(opts.signal);
+        await rescueOne(entries[next++]!);
+      } catch (err) {
+        stopped = true; // the source is gone or the person cancelled: the other worker stops too
+        throw err;
+      }
+    }
+  };
+  const workers = Array.from({ length: Math.min(MEDIA_IN_FLIGHT, entries.length) }, worker);
+  const results = await Promise.allSettled(workers);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
   progress(true);
   emit({ type: 'category-done', category, saved, skipped, bytes });
   return { transferredBytes: transferred, skipped };
