@@ -64,6 +64,9 @@ function showHuman(event: RescueEvent, bar: ProgressBar): void {
       bar.done(`${event.category}: ${event.saved} saved, ${event.skipped} already safe${size}`);
       break;
     }
+    case 'category-failed':
+      bar.done(`${event.category}: could not be read: ${event.reason}`);
+      break;
     case 'category-start':
       break;
   }

@@ -15,6 +15,7 @@ export type RescueEvent =
       skipped: number;
     }
   | { type: 'item-skipped'; category: Category; sourceKey: string; reason: string }
+  | { type: 'category-failed'; category: Category; reason: string }
   | { type: 'category-done'; category: Category; saved: number; skipped: number; bytes: number };
 
 /** The last line of `rescue --json`: what is now safe in the vault for this source. */

@@ -1,4 +1,4 @@
-import { SourceLostError } from '../adapters/errors.ts';
+import { BadInputError, SourceLostError } from '../adapters/errors.ts';
 import type { DeviceSource } from '../adapters/device-source.ts';
 import type { MediaEntry } from '../model/media.ts';
 import { CAPTURE_TIME_HEAD_BYTES, captureTimeOf } from '../readers/exif-capture-time.ts';
@@ -42,15 +42,27 @@ export async function runRescue(opts: RescueOptions): Promise<RescueSummary> {
   let skipped = 0;
   let status: RescueSummary['status'] = 'done';
   let failure: unknown;
+  const unreadable: string[] = [];
   try {
     for (const category of opts.categories) {
       throwIfCancelled(signal);
-      const counts =
-        category === 'photos'
-          ? await rescueMedia(opts, device.id, runId, emit)
-          : await rescueRecords(opts, category, device.id, runId, emit);
-      transferredBytes += counts.transferredBytes;
-      skipped += counts.skipped;
+      try {
+        const counts =
+          category === 'photos'
+            ? await rescueMedia(opts, device.id, runId, emit)
+            : await rescueRecords(opts, category, device.id, runId, emit);
+        transferredBytes += counts.transferredBytes;
+        skipped += counts.skipped;
+      } catch (err) {
+        // A damaged database must not cost the owner the other categories: note it, go on.
+        if (!(err instanceof BadInputError)) throw err;
+        unreadable.push(`${category}: ${err.message}`);
+        vault.recordSkip(runId, 'category', category, err.message);
+        emit({ type: 'category-failed', category, reason: err.message });
+      }
+    }
+    if (unreadable.length > 0) {
+      throw new BadInputError(`some of the phone could not be read (the rest is safe):\n  ${unreadable.join('\n  ')}`);
     }
   } catch (err) {
     failure = err;
