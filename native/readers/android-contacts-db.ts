@@ -38,6 +38,20 @@ export function* readAndroidContacts(dbPath: string): Generator<Contact> {
   }
 }
 
+/**
+ * How SQLite will run the main read (EXPLAIN QUERY PLAN details), so tests and benchmarks can
+ * check that it walks indexes in order instead of sorting the whole table in memory.
+ */
+export function contactsReadPlan(dbPath: string): string[] {
+  const source = openProviderDb(dbPath, KIND);
+  try {
+    const sql = buildQueries(source, dbPath);
+    return (source.db.prepare(`EXPLAIN QUERY PLAN ${sql.aggregated}`).all() as { detail: string }[]).map((row) => row.detail);
+  } finally {
+    source.close();
+  }
+}
+
 const KIND = 'an Android contacts database';
 const REQUIRED_TABLES = ['contacts', 'raw_contacts', 'data', 'mimetypes'];
 
