@@ -16,9 +16,13 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
 /** The headless entry point: `npm run --silent lifeboat -- COMMAND ...`. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+  if (command === undefined) {
+    process.stderr.write(`lifeboat: name a command.\n\n${USAGE}`);
+    return EXIT.badInput;
+  }
+  if (command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(USAGE);
-    return command === undefined ? EXIT.badInput : EXIT.ok;
+    return EXIT.ok;
   }
   const run = COMMANDS[command];
   if (!run) {
