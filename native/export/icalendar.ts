@@ -9,7 +9,7 @@
  * by wall-clock time in the zone (a weekly 10:00 stays at 10:00 across DST).
  */
 import type { CalendarEvent, EventTime, Reminder } from '../model/event.ts';
-import { contentLine, textValue, type Param } from './content-line.ts';
+import { contentLine, sanitizeText, textValue, type Param } from './content-line.ts';
 import type { ExportNote, ExportNoteCode, NoteSink } from './export-note.ts';
 import { durationSeconds, formatDuration, parseDuration, type DurationParts } from './ical-duration.ts';
 import { convertDateList, normalizeRecurrenceRule } from './ical-recurrence.ts';
@@ -381,8 +381,9 @@ function lines(values: readonly string[]): string[] {
   return values.flatMap((v) => v.split(/\r\n|\r|\n/)).map((v) => v.trim()).filter((v) => v !== '');
 }
 
+/** Whether a value has something to show once control characters are gone. */
 function nonBlank(s: string | undefined): s is string {
-  return s !== undefined && s.trim() !== '';
+  return s !== undefined && sanitizeText(s).trim() !== '';
 }
 
 function describe(t: EventTime): string {

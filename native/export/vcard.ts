@@ -138,7 +138,7 @@ function nameComponents(c: Contact): string[] | undefined {
   if (n && [n.family, n.given, n.middle, n.prefix, n.suffix].some(nonBlank)) {
     return [n.family ?? '', n.given ?? '', n.middle ?? '', n.prefix ?? '', n.suffix ?? ''];
   }
-  if (nonBlank(c.displayName)) return [c.displayName.trim(), '', '', '', ''];
+  if (nonBlank(c.displayName)) return [sanitizeText(c.displayName).trim(), '', '', '', ''];
   return undefined;
 }
 
@@ -358,6 +358,7 @@ function uriText(s: string): string {
     .replace(/[\u0000-\u0020"<>\\^`{|}\u007f\n]/g, (ch) => encodeURIComponent(ch));
 }
 
+/** Whether a value has something to show once control characters are gone. */
 function nonBlank(s: string | undefined): s is string {
-  return s !== undefined && s.trim() !== '';
+  return s !== undefined && sanitizeText(s).trim() !== '';
 }

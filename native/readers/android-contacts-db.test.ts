@@ -41,7 +41,7 @@ function contact(sourceKey: string, fill: (c: Contact) => void = () => {}): Cont
 /** Runs SQL on a written database, to shape cases the writer does not make on purpose. */
 function edit(file: string, sql: string): void {
   const db = new Database(file);
-  db.pragma('foreign_keys = OFF'); // as on Android: AOSP's DDL references a table that does not exist
+  db.pragma('foreign_keys = OFF'); // as on Android, which never enforces them here
   db.exec(sql);
   db.close();
 }
@@ -297,6 +297,27 @@ describe('readAndroidContacts on databases in AOSP’s schema', () => {
     expect(names).toEqual(['First', 'Only In The WAL']);
     // ... and nothing was added beside the pulled files.
     expect(fs.readdirSync(pulled).sort()).toEqual(['contacts2.db', 'contacts2.db-wal']);
+  });
+
+  it('reads a database copied in the middle of a write (hot journal) as its last committed state', () => {
+    const folder = fs.mkdtempSync(path.join(tmp, 'hot-'));
+    const file = path.join(folder, 'contacts2.db');
+    writeContactsDb(file, [contact('a', (c) => (c.displayName = 'Committed'))]);
+    const writer = new Database(file);
+    writer.pragma('journal_mode = DELETE');
+    writer.pragma('cache_size = 5'); // make SQLite spill the open transaction into the file
+    writer.exec('BEGIN');
+    const insert = writer.prepare('INSERT INTO data (mimetype_id, raw_contact_id, data1) VALUES (1, 1, ?)');
+    for (let i = 0; i < 5000; i++) insert.run('x'.repeat(200));
+    writer.exec("UPDATE raw_contacts SET display_name = 'Never Committed'");
+    const pulled = fs.mkdtempSync(path.join(tmp, 'pulled-hot-'));
+    for (const suffix of ['', '-journal']) fs.copyFileSync(file + suffix, path.join(pulled, `contacts2.db${suffix}`));
+    writer.exec('ROLLBACK');
+    writer.close();
+    const before = fs.readdirSync(pulled).map((name) => fs.readFileSync(path.join(pulled, name)).length);
+    expect([...readAndroidContacts(path.join(pulled, 'contacts2.db'))].map((c) => c.displayName)).toEqual(['Committed']);
+    // The recovery happened on the private copy: the pulled files are as they were.
+    expect(fs.readdirSync(pulled).map((name) => fs.readFileSync(path.join(pulled, name)).length)).toEqual(before);
   });
 
   it('removes its private copy when the reader stops early or finishes', () => {

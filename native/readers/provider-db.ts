@@ -37,9 +37,7 @@ export function openProviderDb(dbPath: string, kind: string): ProviderDb {
     for (const suffix of ['-wal', '-journal']) {
       if (fs.existsSync(dbPath + suffix)) fs.copyFileSync(dbPath + suffix, copy + suffix);
     }
-    db = new Database(copy, { readonly: true, fileMustExist: true });
-    // Reading the schema is the first real read: a damaged or encrypted file fails here.
-    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    db = openReadOnly(copy);
   } catch (error) {
     removeWorkDir();
     if (error instanceof BadInputError) throw error;
@@ -65,6 +63,35 @@ export function openProviderDb(dbPath: string, kind: string): ProviderDb {
       removeWorkDir();
     },
   };
+}
+
+/**
+ * Opens the private copy read-only. A database copied in the middle of a write carries a hot
+ * journal that must be rolled back first, which a read-only connection may not do; the copy is
+ * ours, so one read-write open finishes that recovery, then we read it read-only as usual.
+ */
+function openReadOnly(copy: string): Database.Database {
+  const open = () => {
+    const db = new Database(copy, { readonly: true, fileMustExist: true });
+    try {
+      // Reading the schema is the first real read: a damaged or encrypted file fails here.
+      db.prepare('SELECT count(*) FROM sqlite_master').get();
+      return db;
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  };
+  try {
+    return open();
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code !== 'SQLITE_READONLY_ROLLBACK' && code !== 'SQLITE_READONLY_RECOVERY') throw error;
+    const recovering = new Database(copy, { fileMustExist: true });
+    recovering.prepare('SELECT count(*) FROM sqlite_master').get();
+    recovering.close();
+    return open();
+  }
 }
 
 function checkLooksLikeSqlite(dbPath: string, notA: (why: string) => BadInputError): void {

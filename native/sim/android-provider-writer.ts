@@ -62,7 +62,7 @@ function contactsSchema(legacy: boolean): string {
       sync1 TEXT, sync2 TEXT, sync3 TEXT, sync4 TEXT);
     CREATE TABLE mimetypes (_id INTEGER PRIMARY KEY AUTOINCREMENT, mimetype TEXT NOT NULL);
     CREATE TABLE data (_id INTEGER PRIMARY KEY AUTOINCREMENT, package_id INTEGER,
-      mimetype_id INTEGER REFERENCES mimetype(_id) NOT NULL, raw_contact_id INTEGER REFERENCES raw_contacts(_id) NOT NULL,
+      mimetype_id INTEGER REFERENCES mimetypes(_id) NOT NULL, raw_contact_id INTEGER REFERENCES raw_contacts(_id) NOT NULL,
       hash_id TEXT, is_read_only INTEGER NOT NULL DEFAULT 0, is_primary INTEGER NOT NULL DEFAULT 0,
       is_super_primary INTEGER NOT NULL DEFAULT 0, data_version INTEGER NOT NULL DEFAULT 0,
       data1 TEXT, data2 TEXT, data3 TEXT, data4 TEXT, data5 TEXT, data6 TEXT, data7 TEXT, data8 TEXT,
@@ -412,8 +412,9 @@ function createDatabase(dbPath: string): Database.Database {
   fs.mkdirSync(path.dirname(dbPath), { recursive: true });
   for (const suffix of ['', '-wal', '-shm', '-journal']) fs.rmSync(dbPath + suffix, { force: true });
   const db = new Database(dbPath);
-  // Android never turns foreign keys on for these databases, and AOSP's own DDL references a
-  // table that does not exist (data.mimetype_id REFERENCES mimetype); better-sqlite3 turns them on.
+  // Android never enforces foreign keys here (AOSP's own DDL even references a table "mimetype"
+  // that does not exist; ours names "mimetypes"); better-sqlite3 turns them on by default, and
+  // rows are written before the ones they point to.
   db.pragma('foreign_keys = OFF');
   db.pragma('journal_mode = OFF');
   db.pragma('synchronous = OFF');

@@ -42,6 +42,7 @@ export interface PyTime {
 
 export interface PyEvent {
   uid: string;
+  /** SUMMARY, DESCRIPTION, LOCATION as vobject decodes them (python-icalendar 4.0.3 mis-unescapes `\\n`). */
   summary: string | null;
   description: string | null;
   location: string | null;
@@ -61,23 +62,28 @@ export interface PyEvent {
 
 export type PyResult<T> = { ok: true; items: T[] } | { ok: false; error: string };
 
-export function validateVCardsWithPython(text: string): PyResult<PyCard> {
-  return run<PyCard>('vcard', text);
+/**
+ * Every card in `text` through vobject's strict validation. Throws (never skips) when the
+ * validators are not installed, so a machine without them cannot pass the tests silently.
+ */
+export function validateVCardsWithPython(text: string, python = PYTHON): PyResult<PyCard> {
+  return run<PyCard>('vcard', text, python);
 }
 
-export function validateICalendarWithPython(text: string): PyResult<PyEvent> & { timezones?: string[] } {
-  return run<PyEvent>('ical', text);
+/** The calendar through vobject (strict) and python-icalendar (`comp.errors` must be empty). */
+export function validateICalendarWithPython(text: string, python = PYTHON): PyResult<PyEvent> & { timezones?: string[] } {
+  return run<PyEvent>('ical', text, python);
 }
 
-function run<T>(mode: 'vcard' | 'ical', text: string): PyResult<T> & { timezones?: string[] } {
-  if (!fs.existsSync(PYTHON)) throw new Error(`${PYTHON} not found; install Debian's python3 and: ${INSTALL_HINT}`);
+function run<T>(mode: 'vcard' | 'ical', text: string, python: string): PyResult<T> & { timezones?: string[] } {
+  if (!fs.existsSync(python)) throw new Error(`${python} not found; install Debian's python3 and run: ${INSTALL_HINT}`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-pyval-'));
   const file = path.join(dir, mode === 'vcard' ? 'in.vcf' : 'in.ics');
   try {
     fs.writeFileSync(file, Buffer.from(text, 'utf8'));
     let stdout: string;
     try {
-      stdout = execFileSync(PYTHON, ['-c', SCRIPT, mode, file], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+      stdout = execFileSync(python, ['-c', SCRIPT, mode, file], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
     } catch (e) {
       const err = e as { status?: number; stdout?: string; stderr?: string };
       if (err.status === 3) throw new Error(`python validators unavailable (${(err.stdout ?? '').trim()}); run: ${INSTALL_HINT}`);
@@ -184,7 +190,11 @@ def events(txt):
                     res.append({'value': d.dt.isoformat(), 'isDate': not isinstance(d.dt, datetime.datetime), 'tzid': str(d.params.get('TZID')) if d.params.get('TZID') else (str(p.params.get('TZID')) if p.params.get('TZID') else None), 'utcViaVtimezone': utc_text(vob_vals[k]) if k < len(vob_vals) else None})
                     k += 1
             return res
-        text = lambda name: str(ev.get(name)) if ev.get(name) is not None else None
+        # Text as vobject decodes it: python-icalendar 4.0.3 unescapes with chained replace()
+        # calls, so an escaped backslash before n or , comes back wrong ('\\\\n' -> newline).
+        def text(name):
+            v = vob_value(name)
+            return v if v is None or isinstance(v, str) else str(v)
         alarms = []
         for al in ev.walk('VALARM'):
             trig = al.get('TRIGGER').dt
