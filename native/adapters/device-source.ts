@@ -13,7 +13,8 @@ export interface DeviceSource {
   readonly description: string;
   identity(): Promise<DeviceIdentity>;
   contacts(): AsyncIterable<Contact>;
-  calendarEvents(): AsyncIterable<CalendarEvent>;
+  /** `onSkip` hears of rows the source holds but cannot turn into an event, and why. */
+  calendarEvents(onSkip?: (reason: string) => void): AsyncIterable<CalendarEvent>;
   media(): AsyncIterable<MediaEntry>;
   /** A stream of the entry's bytes; `fromOffset` lets a rescue resume a large file. */
   openMedia(entry: MediaEntry, fromOffset?: number): Promise<Readable>;

@@ -452,6 +452,19 @@ describe('hostile text', () => {
     expect(unfoldedLines(ics).filter((l) => l.startsWith('UID:'))).toHaveLength(hostile.length);
   });
 
+  it('percent-encodes what cannot stand in an address', () => {
+    const { ics } = exportCalendar([
+      event({
+        start: instant('2024-06-01T09:00:00Z', 'UTC'),
+        organizer: 'My Phone',
+        attendees: [{ name: 'Odd', email: 'odd name\n"x"\ud800@example.com', status: 'none', role: 'none', relationship: 'attendee' }],
+      }),
+    ]);
+    expect(lineOf(ics, 'ORGANIZER')).toBe('ORGANIZER:mailto:My%20Phone');
+    expect(lineOf(ics, 'ATTENDEE')).toBe('ATTENDEE;CN=Odd:mailto:odd%20name%0A%22x%22%EF%BF%BD@example.com');
+    validated(ics);
+  });
+
   it('carries a 10,000-character description intact', () => {
     const long = Array.from({ length: 10_000 }, (_, i) => 'aé中😀,;\\\n'[i % 9]).join('');
     const { ics } = exportCalendar([event({ description: long, start: instant('2024-06-01T09:00:00Z', 'UTC') })]);

@@ -314,7 +314,7 @@ function organizerAndAttendees(event: CalendarEvent): string {
 
 /** A cal-address URI: `mailto:` unless the source already gave a scheme; unsafe characters percent-encoded. */
 function calAddress(address: string): string {
-  const a = address.trim();
+  const a = sanitizeText(address).trim();
   const uri = /^[a-z][a-z0-9+.-]*:/i.test(a) ? a : `mailto:${a}`;
   return uri.replace(/[^A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]/gu, (c) => encodeURIComponent(c));
 }

@@ -94,7 +94,13 @@ async function rescueRecords(
   emit: (e: RescueEvent) => void,
 ): Promise<{ transferredBytes: number; skipped: number }> {
   const kind = category === 'contacts' ? 'contact' : 'event';
-  const stream = category === 'contacts' ? opts.source.contacts() : opts.source.calendarEvents();
+  let unreadable = 0;
+  const onSkip = (reason: string) => {
+    unreadable++;
+    opts.vault.recordSkip(runId, kind, `row ${unreadable}`, reason);
+    emit({ type: 'item-skipped', category, sourceKey: `row ${unreadable}`, reason });
+  };
+  const stream = category === 'contacts' ? opts.source.contacts() : opts.source.calendarEvents(onSkip);
   emit({ type: 'category-start', category });
   let batch: { sourceKey: string; record: unknown }[] = [];
   let saved = 0;

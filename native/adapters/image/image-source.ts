@@ -79,9 +79,9 @@ export async function openDeviceImage(dir: string): Promise<DeviceSource> {
       ensureOpen();
       return fromDatabase(hasContacts, contactsDb, readAndroidContacts);
     },
-    calendarEvents(): AsyncIterable<CalendarEvent> {
+    calendarEvents(onSkip?: (reason: string) => void): AsyncIterable<CalendarEvent> {
       ensureOpen();
-      return fromDatabase(hasCalendar, calendarDb, (p) => readAndroidCalendar(p));
+      return fromDatabase(hasCalendar, calendarDb, (p) => readAndroidCalendar(p, { onSkip }));
     },
     media(): AsyncIterable<MediaEntry> {
       ensureOpen();
