@@ -59,7 +59,7 @@ function reportError(err: unknown): number {
     return EXIT.interrupted;
   }
   const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'ENOSPC') {
+  if (code === 'ENOSPC' || code === 'SQLITE_FULL' || code === 'EDQUOT') {
     process.stderr.write('lifeboat: the disk is full. What was saved before is safe; free some space and run the same command again.\n');
     return EXIT.failed;
   }

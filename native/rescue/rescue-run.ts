@@ -81,7 +81,12 @@ export async function runRescue(opts: RescueOptions): Promise<RescueSummary> {
     serial: identity.serial,
     runId,
   };
-  vault.finishRun(runId, status, numbersOf(summary), failure ? String((failure as Error).message ?? failure) : undefined);
+  try {
+    vault.finishRun(runId, status, numbersOf(summary), failure ? String((failure as Error).message ?? failure) : undefined);
+  } catch (err) {
+    // A full disk can refuse even this line; the next run marks this one interrupted instead.
+    if (!failure) throw err;
+  }
   if (failure) throw Object.assign(failure as Error, { summary });
   return summary;
 }
@@ -174,8 +179,10 @@ async function rescueMedia(
     let headBytes = 0;
     let readHere = 0;
     try {
-      const stream = await opts.source.openMedia(entry);
-      const blob = await opts.vault.storeBlob(withSignal(stream, opts.signal), (chunk) => {
+      const stream = await opts.source.openMedia(entry).catch((err: unknown) => {
+        throw asItemReadError(err);
+      });
+      const blob = await opts.vault.storeBlob(readSource(stream, opts.signal), (chunk) => {
         if (headBytes < CAPTURE_TIME_HEAD_BYTES) {
           head.push(chunk.subarray(0, CAPTURE_TIME_HEAD_BYTES - headBytes));
           headBytes += Math.min(chunk.byteLength, CAPTURE_TIME_HEAD_BYTES - headBytes);
@@ -191,9 +198,11 @@ async function rescueMedia(
       // A file that changed size while it was read is kept as read; the totals follow what was stored.
       bytes += entry.size - readHere;
     } catch (err) {
-      if (err instanceof SourceLostError || err instanceof RescueCancelledError) throw err;
+      // Only a file the phone could not give is skipped; a vault that cannot write (a full disk)
+      // stops the run, so nothing is reported safe that is not.
+      if (!(err instanceof ItemReadError)) throw err;
       bytes += entry.size - readHere;
-      const reason = `could not be read: ${(err as Error).message}`;
+      const reason = `could not be read: ${err.message}`;
       opts.vault.recordSkip(runId, 'media', entry.path, reason);
       emit({ type: 'item-skipped', category, sourceKey: entry.path, reason });
     }
@@ -225,10 +234,33 @@ async function rescueMedia(
   return { transferredBytes: transferred, skipped };
 }
 
-async function* withSignal(stream: AsyncIterable<Uint8Array>, signal: AbortSignal | undefined): AsyncGenerator<Uint8Array> {
-  for await (const chunk of stream) {
-    throwIfCancelled(signal);
-    yield chunk;
+/** A read from the phone that failed for this one item (not a lost phone, not a cancel). */
+class ItemReadError extends Error {
+  override readonly name = 'ItemReadError';
+}
+
+function asItemReadError(err: unknown): unknown {
+  if (err instanceof SourceLostError || err instanceof RescueCancelledError) return err;
+  return new ItemReadError((err as Error)?.message ?? String(err));
+}
+
+/** The source's bytes, with its failures told apart from the vault's. */
+async function* readSource(stream: AsyncIterable<Uint8Array>, signal: AbortSignal | undefined): AsyncGenerator<Uint8Array> {
+  const iterator = stream[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      throwIfCancelled(signal);
+      let step: IteratorResult<Uint8Array>;
+      try {
+        step = await iterator.next();
+      } catch (err) {
+        throw asItemReadError(err);
+      }
+      if (step.done) return;
+      yield step.value;
+    }
+  } finally {
+    await iterator.return?.();
   }
 }
 
