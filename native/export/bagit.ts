@@ -3,6 +3,8 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { BadInputError } from '../adapters/errors.ts';
 
+const WRITE_BATCH_BYTES = 1 << 20;
+
 export const BAGIT_VERSION_TEXT = 'BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n';
 
 /**
@@ -61,11 +63,21 @@ export class BagWriter {
     const hash = createHash('sha256');
     let size = 0;
     try {
+      // Many small pieces (one vCard each) are gathered into larger writes: one system call per MiB.
+      let pending: Uint8Array[] = [];
+      let pendingBytes = 0;
       for await (const chunk of source) {
         hash.update(chunk);
-        await writeAll(file, chunk);
         size += chunk.byteLength;
+        pending.push(chunk);
+        pendingBytes += chunk.byteLength;
+        if (pendingBytes >= WRITE_BATCH_BYTES) {
+          await writeAll(file, pending.length === 1 ? pending[0]! : Buffer.concat(pending));
+          pending = [];
+          pendingBytes = 0;
+        }
       }
+      if (pendingBytes > 0) await writeAll(file, Buffer.concat(pending));
       await file.sync();
     } catch (err) {
       await file.close().catch(() => undefined);

@@ -139,8 +139,9 @@ async function exportContacts(
   // Sorted by name so a person reading the file finds people; only the sort keys are held in
   // memory, each card is read again when it is written.
   const order: { key: string; sourceKey: string; id: number }[] = [];
-  for (const item of vault.latestItems<Contact>(device.id, 'contact')) {
-    order.push({ key: sortName(item.record), sourceKey: item.sourceKey, id: item.id });
+  const namePaths = ['$.displayName', '$.name.given', '$.emails[0].value', '$.phones[0].value'];
+  for (const { id, sourceKey, fields } of vault.latestItemFields(device.id, 'contact', namePaths)) {
+    order.push({ key: sortName(fields), sourceKey, id });
   }
   order.sort((a, b) => compare(a.key, b.key) || compare(a.sourceKey, b.sourceKey));
   let done = 0;
@@ -163,8 +164,9 @@ async function exportContacts(
   return order.length;
 }
 
-function sortName(c: Contact): string {
-  return (c.displayName ?? c.name?.given ?? c.emails[0]?.value ?? c.phones[0]?.value ?? '').normalize('NFC').toLowerCase();
+function sortName(fields: unknown[]): string {
+  const first = fields.find((f): f is string => typeof f === 'string' && f !== '');
+  return (first ?? '').normalize('NFC').toLowerCase();
 }
 
 async function exportCalendars(
@@ -176,15 +178,15 @@ async function exportCalendars(
   const vault = opts.vault;
   // First pass: which calendars, which time zones each needs, and the UID of every series
   // (an exception must carry its series' UID).
-  const calendars = new Map<string, { name: string; zones: Set<string>; count: number }>();
+  const calendars = new Map<string, { name: string; zones: Set<string>; ids: number[] }>();
   const seriesUid = new Map<string, string>();
   const keyBySyncId = new Map<string, string>();
   let total = 0;
-  for (const { record: e } of vault.latestItems<CalendarEvent>(device.id, 'event')) {
+  for (const { id, record: e } of vault.latestItems<CalendarEvent>(device.id, 'event')) {
     let cal = calendars.get(e.calendar.sourceKey);
-    if (!cal) calendars.set(e.calendar.sourceKey, (cal = { name: e.calendar.displayName, zones: new Set(), count: 0 }));
+    if (!cal) calendars.set(e.calendar.sourceKey, (cal = { name: e.calendar.displayName, zones: new Set(), ids: [] }));
     for (const tz of timeZoneIdsOf(e)) cal.zones.add(tz);
-    cal.count++;
+    cal.ids.push(id);
     total++;
     if (e.uid) seriesUid.set(e.sourceKey, e.uid);
     if (e.syncId) keyBySyncId.set(e.syncId, e.sourceKey);
@@ -201,14 +203,14 @@ async function exportCalendars(
   const used = new Set<string>();
   let done = 0;
   const ordered = [...calendars.entries()].sort(([a], [b]) => compare(a, b));
-  for (const [calendarKey, cal] of ordered) {
+  for (const [, cal] of ordered) {
     let name = `${safeName(cal.name, 'Calendar')}.ics`;
     for (let n = 1; used.has(collisionKey(name)); n++) name = withSuffix(`${safeName(cal.name, 'Calendar')}.ics`, n);
     used.add(collisionKey(name));
     async function* text(): AsyncGenerator<Uint8Array> {
       yield Buffer.from(calendarHeader({ prodId: PRODID, name: cal.name, timeZoneIds: [...cal.zones].sort() }), 'utf8');
-      for (const item of vault.latestItems<CalendarEvent>(device.id, 'event')) {
-        if (item.record.calendar.sourceKey !== calendarKey) continue;
+      for (const id of cal.ids) {
+        const item = vault.itemById<CalendarEvent>(id);
         yield Buffer.from(
           formatEvent(item.record, { uid: uidOf(item.record), dtstamp: new Date(item.rescuedMs).toISOString() }),
           'utf8',

@@ -288,6 +288,22 @@ export class Vault {
     for (const row of rows) yield toItem<T>(row);
   }
 
+  /**
+   * Only a few fields of the newest version of every item (JSON paths such as '$.displayName'),
+   * for ordering and grouping without parsing whole records.
+   */
+  *latestItemFields(deviceId: number, kind: ItemKind, jsonPaths: string[]): Generator<{ id: number; sourceKey: string; fields: unknown[] }> {
+    const columns = jsonPaths.map((_, i) => `json_extract(record_json, ?) AS f${i}`).join(', ');
+    const rows = this.stmt(
+      `SELECT id, source_key${columns ? `, ${columns}` : ''} FROM items WHERE id IN (
+         SELECT MAX(id) FROM items WHERE device_id = ? AND kind = ? GROUP BY source_key)
+       ORDER BY source_key, id`,
+    ).iterate(...jsonPaths, deviceId, kind) as IterableIterator<Record<string, unknown>>;
+    for (const row of rows) {
+      yield { id: row.id as number, sourceKey: row.source_key as string, fields: jsonPaths.map((_, i) => row[`f${i}`]) };
+    }
+  }
+
   itemById<T>(id: number): StoredItem<T> {
     const row = this.stmt(`SELECT * FROM items WHERE id = ?`).get(id) as ItemRow | undefined;
     if (!row) throw new Error(`no item ${id} in the vault`);
