@@ -5,7 +5,8 @@ import type { MediaRecord, StoredItem, Vault, VaultDevice } from '../vault/vault
 import { BagWriter } from './bagit.ts';
 import { calendarFooter, calendarHeader, formatEvent, timeZoneIdsOf } from './icalendar.ts';
 import { photoPath, type PhotoLayout } from './photo-layout.ts';
-import { receiptHtml, type ReceiptSkip } from './receipt-html.ts';
+import type { ExportNote } from './export-note.ts';
+import { receiptHtml, type ReceiptNote, type ReceiptSkip } from './receipt-html.ts';
 import { collisionKey, safeName, withSuffix } from './safe-name.ts';
 import { stableUuid } from './stable-uid.ts';
 import { formatVCard } from './vcard.ts';
@@ -80,8 +81,9 @@ export async function exportBag(opts: ExportOptions): Promise<ExportResult> {
   const progress = opts.onProgress ?? (() => undefined);
   const skipped: ReceiptSkip[] = vault.skips(device.id).map((s) => ({ what: `${s.kind} ${s.sourceKey}`, reason: s.reason }));
 
+  const notes: ReceiptNote[] = [];
   const contacts = await exportContacts(opts, device, bag, progress);
-  const calendar = await exportCalendars(opts, device, bag, progress);
+  const calendar = await exportCalendars(opts, device, bag, progress, notes, skipped);
   const photos = await exportPhotos(opts, device, bag, progress, skipped);
 
   const categories = [
@@ -104,6 +106,7 @@ export async function exportBag(opts: ExportOptions): Promise<ExportResult> {
       appVersion: APP_VERSION,
       categories,
       skipped,
+      notes,
       options: { 'vCard version': opts.vcardVersion, 'Photo layout': opts.photoLayout },
     }),
   );
@@ -174,8 +177,16 @@ async function exportCalendars(
   device: VaultDevice,
   bag: BagWriter,
   progress: (e: ExportProgress) => void,
+  notes: ReceiptNote[],
+  skipped: ReceiptSkip[],
 ): Promise<{ events: number; files: string[] }> {
   const vault = opts.vault;
+  let titleOf = (_key: string) => '';
+  const onNote = (note: ExportNote) => {
+    const what = note.sourceKey ? `event ${titleOf(note.sourceKey)}` : 'calendar file';
+    if (note.code === 'event-skipped') skipped.push({ what, reason: note.message });
+    else notes.push({ what, note: note.message });
+  };
   // First pass: which calendars, which time zones each needs, and the UID of every series
   // (an exception must carry its series' UID).
   const calendars = new Map<string, { name: string; zones: Set<string>; ids: number[] }>();
@@ -199,22 +210,27 @@ async function exportCalendars(
     return e.uid ?? derivedUid(device, e.sourceKey);
   };
 
+  const titles = new Map<string, string>();
+  titleOf = (key) => titles.get(key) ?? key;
   const files: string[] = [];
   const used = new Set<string>();
   let done = 0;
+  let written = 0;
   const ordered = [...calendars.entries()].sort(([a], [b]) => compare(a, b));
   for (const [, cal] of ordered) {
     let name = `${safeName(cal.name, 'Calendar')}.ics`;
     for (let n = 1; used.has(collisionKey(name)); n++) name = withSuffix(`${safeName(cal.name, 'Calendar')}.ics`, n);
     used.add(collisionKey(name));
     async function* text(): AsyncGenerator<Uint8Array> {
-      yield Buffer.from(calendarHeader({ prodId: PRODID, name: cal.name, timeZoneIds: [...cal.zones].sort() }), 'utf8');
+      yield Buffer.from(calendarHeader({ prodId: PRODID, name: cal.name, timeZoneIds: [...cal.zones].sort(), onNote }), 'utf8');
       for (const id of cal.ids) {
         const item = vault.itemById<CalendarEvent>(id);
-        yield Buffer.from(
-          formatEvent(item.record, { uid: uidOf(item.record), dtstamp: new Date(item.rescuedMs).toISOString() }),
-          'utf8',
-        );
+        titles.set(item.sourceKey, `"${item.record.title ?? 'untitled'}" (${cal.name}, #${item.sourceKey})`);
+        const text = formatEvent(item.record, { uid: uidOf(item.record), dtstamp: new Date(item.rescuedMs).toISOString(), onNote });
+        titles.delete(item.sourceKey);
+        if (text === '') continue;
+        written++;
+        yield Buffer.from(text, 'utf8');
         if (++done % 1000 === 0) progress({ type: 'export-progress', phase: 'calendar', done, total });
       }
       yield Buffer.from(calendarFooter(), 'utf8');
@@ -223,7 +239,7 @@ async function exportCalendars(
     files.push(name);
   }
   progress({ type: 'export-progress', phase: 'calendar', done, total });
-  return { events: total, files };
+  return { events: written, files };
 }
 
 function derivedUid(device: VaultDevice, sourceKey: string): string {

@@ -419,6 +419,12 @@ describe('people and reminders', () => {
     expect(validated(noOwner.ics)[0]!.alarms).toEqual([{ action: 'DISPLAY', triggerSeconds: -1800, attendees: [], description: 'Dentist' }]);
     expect(noOwner.notes.map((n) => n.code)).toContain('reminder-changed');
   });
+
+  it("writes Android's default reminder (-1) as 10 minutes before, never after the start", () => {
+    const { ics, notes } = exportCalendar([event({ start: instant('2024-06-01T09:00:00Z', 'UTC'), title: 'Dentist', reminders: [{ minutes: -1, method: 'alert' }] })]);
+    expect(validated(ics)[0]!.alarms).toEqual([{ action: 'DISPLAY', triggerSeconds: -600, attendees: [], description: 'Dentist' }]);
+    expect(notes.map((n) => n.message)).toContain("Android's default reminder written as 10 minutes before");
+  });
 });
 
 describe('hostile text', () => {

@@ -324,13 +324,21 @@ function sameAddress(a: string | undefined, b: string): boolean {
   return a !== undefined && norm(a) === norm(b);
 }
 
+const ANDROID_DEFAULT_REMINDER = -1;
+
 function alarms(event: CalendarEvent, onNote: NoteSink | undefined): string {
   let out = '';
   const seen = new Set<string>();
   const owner = [event.calendar.ownerAccount, event.calendar.accountName].find((s) => s !== undefined && /^[^@\s]+@[^@\s]+$/.test(s.trim()));
   const text = nonBlank(event.title) ? event.title : 'Reminder';
-  for (const r of event.reminders) {
-    if (!Number.isFinite(r.minutes)) continue;
+  for (const stored of event.reminders) {
+    if (!Number.isFinite(stored.minutes)) continue;
+    let r = stored;
+    if (stored.minutes === ANDROID_DEFAULT_REMINDER) {
+      // Android's -1 means "the calendar app's default"; AOSP Calendar's default is 10 minutes.
+      r = { ...stored, minutes: 10 };
+      onNote?.({ sourceKey: event.sourceKey, code: 'reminder-changed', message: "Android's default reminder written as 10 minutes before" });
+    }
     const minutes = Math.round(r.minutes);
     const email = r.method === 'email' && owner !== undefined;
     const key = `${email}:${minutes}`;

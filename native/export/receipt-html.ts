@@ -13,6 +13,12 @@ export interface ReceiptSkip {
   reason: string;
 }
 
+/** Something written in a slightly different form than the phone had it, and why. */
+export interface ReceiptNote {
+  what: string;
+  note: string;
+}
+
 export interface ReceiptData {
   identity: DeviceIdentity;
   runs: VaultRun[];
@@ -20,6 +26,7 @@ export interface ReceiptData {
   appVersion: string;
   categories: ReceiptCategory[];
   skipped: ReceiptSkip[];
+  notes: ReceiptNote[];
   options: Record<string, string>;
 }
 
@@ -90,6 +97,14 @@ ${categories}
 </tbody></table>
 <h2>Skipped, and why</h2>
 ${skipped}
+<h2>Written in another form, and why</h2>
+${
+  r.notes.length
+    ? `<table><thead><tr><th>What</th><th>Note</th></tr></thead><tbody>\n${r.notes
+        .map((n) => `<tr><td>${esc(n.what)}</td><td>${esc(n.note)}</td></tr>`)
+        .join('\n')}\n</tbody></table>`
+    : '<p>Everything was written as the phone had it.</p>'
+}
 <h2>How to check it</h2>
 <p>This folder is a BagIt bag (RFC 8493). <code>manifest-sha256.txt</code> lists the SHA-256 of every file under <code>data/</code>.
 To check it on any Linux or macOS machine, open a terminal in this folder and run:</p>
