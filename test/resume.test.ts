@@ -73,8 +73,9 @@ describe('a rescue cut short', () => {
     const cutAt = Math.floor(FILES / 3) * FILE_BYTES + FILE_BYTES / 2;
     const lost = await runRescue({ source: unpluggedAfter(source, cutAt), vault, categories: ['photos'] }).catch((e: unknown) => e);
     expect(lost).toBeInstanceOf(SourceLostError);
-    const first = (lost as { summary: { photos: number; status: string } }).summary;
+    const first = (lost as { summary: { photos: number; status: string; transferredBytes: number } }).summary;
     expect(first.status).toBe('lost');
+    expect(first.transferredBytes).toBe(cutAt); // every byte read before the cut is counted
     // Two transfers are in flight; what was whole before the cut is safe, the half file is not.
     expect(first.photos).toBeGreaterThanOrEqual(Math.floor(FILES / 3) - 1);
     expect(first.photos).toBeLessThanOrEqual(Math.floor(FILES / 3));

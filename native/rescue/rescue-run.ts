@@ -19,6 +19,11 @@ const RECORD_BATCH = 256;
 const PROGRESS_EVERY_MS = 200;
 const MEDIA_IN_FLIGHT = 2;
 
+interface Tally {
+  transferredBytes: number;
+  skipped: number;
+}
+
 export class RescueCancelledError extends Error {
   override readonly name = 'RescueCancelledError';
 }
@@ -38,8 +43,8 @@ export async function runRescue(opts: RescueOptions): Promise<RescueSummary> {
   const runId = vault.startRun(device.id, source.description, opts.categories, identity.battery);
   emit({ type: 'device', identity, runId });
 
-  let transferredBytes = 0;
-  let skipped = 0;
+  // Shared with the category steps, so a run cut short still reports what it read.
+  const tally: Tally = { transferredBytes: 0, skipped: 0 };
   let status: RescueSummary['status'] = 'done';
   let failure: unknown;
   const unreadable: string[] = [];
@@ -47,12 +52,8 @@ export async function runRescue(opts: RescueOptions): Promise<RescueSummary> {
     for (const category of opts.categories) {
       throwIfCancelled(signal);
       try {
-        const counts =
-          category === 'photos'
-            ? await rescueMedia(opts, device.id, runId, emit)
-            : await rescueRecords(opts, category, device.id, runId, emit);
-        transferredBytes += counts.transferredBytes;
-        skipped += counts.skipped;
+        if (category === 'photos') await rescueMedia(opts, device.id, runId, emit, tally);
+        else await rescueRecords(opts, category, device.id, runId, emit, tally);
       } catch (err) {
         // A damaged database must not cost the owner the other categories: note it, go on.
         if (!(err instanceof BadInputError)) throw err;
@@ -75,8 +76,8 @@ export async function runRescue(opts: RescueOptions): Promise<RescueSummary> {
     events: totals.event.count,
     photos: totals.media.count,
     bytes: totals.contact.bytes + totals.event.bytes + totals.media.bytes,
-    transferredBytes,
-    skipped,
+    transferredBytes: tally.transferredBytes,
+    skipped: tally.skipped,
     status,
     serial: identity.serial,
     runId,
@@ -97,7 +98,8 @@ async function rescueRecords(
   deviceId: number,
   runId: number,
   emit: (e: RescueEvent) => void,
-): Promise<{ transferredBytes: number; skipped: number }> {
+  tally: Tally,
+): Promise<void> {
   const kind = category === 'contacts' ? 'contact' : 'event';
   let unreadable = 0;
   const onSkip = (reason: string) => {
@@ -117,7 +119,10 @@ async function rescueRecords(
       if (result.isNew) {
         saved++;
         bytes += result.size;
-      } else skipped++;
+      } else {
+        skipped++;
+        tally.skipped++;
+      }
     }
     batch = [];
     const now = Date.now();
@@ -134,7 +139,6 @@ async function rescueRecords(
   flush();
   emit({ type: 'progress', category, items: saved + skipped, totalItems: saved + skipped, bytes, skipped });
   emit({ type: 'category-done', category, saved, skipped, bytes });
-  return { transferredBytes: 0, skipped };
 }
 
 async function rescueMedia(
@@ -142,7 +146,8 @@ async function rescueMedia(
   deviceId: number,
   runId: number,
   emit: (e: RescueEvent) => void,
-): Promise<{ transferredBytes: number; skipped: number }> {
+  tally: Tally,
+): Promise<void> {
   const category = 'photos';
   // The listing comes first so that progress can say how much is left.
   const entries: MediaEntry[] = [];
@@ -158,7 +163,6 @@ async function rescueMedia(
   let saved = 0;
   let skipped = 0;
   let bytes = 0;
-  let transferred = 0;
   let lastProgress = 0;
   const progress = (force = false) => {
     const now = Date.now();
@@ -170,6 +174,7 @@ async function rescueMedia(
   const rescueOne = async (entry: MediaEntry) => {
     if (opts.vault.findSafeMedia(deviceId, entry)) {
       skipped++;
+      tally.skipped++;
       items++;
       bytes += entry.size;
       progress();
@@ -189,7 +194,7 @@ async function rescueMedia(
         }
         readHere += chunk.byteLength;
         bytes += chunk.byteLength;
-        transferred += chunk.byteLength;
+        tally.transferredBytes += chunk.byteLength;
         progress();
       });
       const capture = await captureTimeOf(Buffer.concat(head), entry.mtimeMs);
@@ -231,7 +236,6 @@ async function rescueMedia(
   if (failed) throw failed.reason;
   progress(true);
   emit({ type: 'category-done', category, saved, skipped, bytes });
-  return { transferredBytes: transferred, skipped };
 }
 
 /** A read from the phone that failed for this one item (not a lost phone, not a cancel). */
