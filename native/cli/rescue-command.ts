@@ -61,7 +61,8 @@ function showHuman(event: RescueEvent, bar: ProgressBar): void {
       break;
     case 'category-done': {
       const size = event.category === 'photos' ? `, ${formatSize(event.bytes)}` : '';
-      bar.done(`${event.category}: ${event.saved} saved, ${event.skipped} already safe${size}`);
+      if (event.saved + event.skipped === 0) bar.done(`${event.category}: none found on this phone`);
+      else bar.done(`${event.category}: ${event.saved} saved, ${event.skipped} already safe${size}`);
       break;
     }
     case 'category-failed':
