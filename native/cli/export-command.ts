@@ -3,7 +3,8 @@ import { exportBag, type ExportProgress } from '../export/export-bag.ts';
 import { Vault } from '../vault/vault.ts';
 import { EXIT } from './exit-codes.ts';
 import { parseOptions, required } from './parse-options.ts';
-import { formatSize, ProgressBar } from './progress-bar.ts';
+import { formatSize } from '../util/format-size.ts';
+import { ProgressBar } from './progress-bar.ts';
 
 export async function exportCommand(args: string[]): Promise<number> {
   const { values } = parseOptions('export', args, {

@@ -1,3 +1,5 @@
+import { formatSize } from '../util/format-size.ts';
+
 /**
  * One line of progress on a terminal (stderr), redrawn in place: a bar, counts, bytes, speed and
  * time left. When stderr is not a terminal, it prints a plain line now and then instead.
@@ -50,18 +52,6 @@ export class ProgressBar {
     }
     return parts.join(', ');
   }
-}
-
-export function formatSize(n: number): string {
-  if (n < 1000) return `${Math.round(n)} B`;
-  const units = ['kB', 'MB', 'GB', 'TB'];
-  let v = n / 1000;
-  let i = 0;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${v.toFixed(1)} ${units[i]}`;
 }
 
 function formatDuration(seconds: number): string {

@@ -5,7 +5,8 @@ import { runRescue } from '../rescue/rescue-run.ts';
 import { Vault } from '../vault/vault.ts';
 import { EXIT } from './exit-codes.ts';
 import { parseOptions, required } from './parse-options.ts';
-import { formatSize, ProgressBar } from './progress-bar.ts';
+import { formatSize } from '../util/format-size.ts';
+import { ProgressBar } from './progress-bar.ts';
 
 export async function rescueCommand(args: string[]): Promise<number> {
   const { values } = parseOptions('rescue', args, {

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { BadInputError } from '../adapters/errors.ts';
+import { writeAll } from '../util/files.ts';
 
 const WRITE_BATCH_BYTES = 1 << 20;
 
@@ -138,12 +139,4 @@ export function decodeManifestPath(rel: string): string {
 
 export function sha256Hex(text: string | Uint8Array): string {
   return createHash('sha256').update(text).digest('hex');
-}
-
-async function writeAll(file: fs.FileHandle, chunk: Uint8Array): Promise<void> {
-  let written = 0;
-  while (written < chunk.byteLength) {
-    const { bytesWritten } = await file.write(chunk, written, chunk.byteLength - written);
-    written += bytesWritten;
-  }
 }

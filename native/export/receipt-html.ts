@@ -1,3 +1,4 @@
+import { formatSize } from '../util/format-size.ts';
 import type { DeviceIdentity } from '../model/device.ts';
 import type { VaultRun } from '../vault/vault.ts';
 
@@ -49,7 +50,7 @@ export function receiptHtml(r: ReceiptData): string {
   const categories = r.categories
     .map(
       (c) =>
-        `<tr><td>${esc(c.name)}</td><td class="n">${c.count}</td><td class="n">${esc(c.bytes === undefined ? '' : formatBytes(c.bytes))}</td><td>${esc(c.where)}</td></tr>`,
+        `<tr><td>${esc(c.name)}</td><td class="n">${c.count}</td><td class="n">${esc(c.bytes === undefined ? '' : formatSize(c.bytes))}</td><td>${esc(c.where)}</td></tr>`,
     )
     .join('\n');
   const skipped = r.skipped.length
@@ -124,18 +125,6 @@ To check it on any Linux or macOS machine, open a terminal in this folder and ru
 
 export function esc(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(1)} ${units[i]}`;
 }
 
 function iso(ms: number): string {

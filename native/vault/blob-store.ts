@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
+import { syncDir, writeAll } from '../util/files.ts';
 
 export interface StoredBlob {
   sha256: string;
@@ -49,11 +50,7 @@ export class BlobStore {
     try {
       for await (const chunk of source) {
         hash.update(chunk);
-        let written = 0;
-        while (written < chunk.byteLength) {
-          const { bytesWritten } = await file.write(chunk, written, chunk.byteLength - written);
-          written += bytesWritten;
-        }
+        await writeAll(file, chunk);
         size += chunk.byteLength;
         onChunk?.(chunk);
       }
@@ -109,18 +106,5 @@ export class BlobStore {
       removed++;
     }
     return removed;
-  }
-}
-
-export async function syncDir(dir: string): Promise<void> {
-  // Makes a rename durable. Some platforms cannot open directories for sync; that is not an error.
-  let handle: fs.FileHandle | undefined;
-  try {
-    handle = await fs.open(dir, 'r');
-    await handle.sync();
-  } catch {
-    /* best effort */
-  } finally {
-    await handle?.close().catch(() => undefined);
   }
 }
