@@ -87,7 +87,7 @@ pre { background: #f4f4f4; padding: .6em; overflow-x: auto; } .sign { margin-top
     ['Battery at last rescue', id.battery === null ? 'unknown' : `${id.battery}%`],
   ])}</table>
 <h2>Rescues</h2>
-<table><thead><tr><th>Started (UTC)</th><th>Finished (UTC)</th><th>Result</th><th>Categories</th><th>Battery</th><th>Source</th></tr></thead>
+<table><thead><tr><th>Started</th><th>Finished</th><th>Result</th><th>Categories</th><th>Battery</th><th>Source</th></tr></thead>
 <tbody>
 ${runs}
 </tbody></table>
@@ -113,7 +113,7 @@ To check it on any Linux or macOS machine, open a terminal in this folder and ru
 <p>or, with Lifeboat: <code>lifeboat verify FOLDER</code>. Any BagIt validator works too.</p>
 <h2>Details</h2>
 <table>${rows([
-    ['Exported (UTC)', r.exportedAtIso],
+    ['Exported', iso(Date.parse(r.exportedAtIso))],
     ['Lifeboat version', r.appVersion],
     ...Object.entries(r.options),
   ])}</table>
@@ -128,7 +128,7 @@ export function esc(text: string): string {
 }
 
 function iso(ms: number): string {
-  return new Date(ms).toISOString().replace('.000Z', 'Z');
+  return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
 
 function hex4(n: number): string {
