@@ -6,7 +6,7 @@ import { formatSize } from '../util/format-size.ts';
  */
 export class ProgressBar {
   private lastDraw = 0;
-  private lastPlain = 0;
+  private lastPlain = Date.now(); // a plain line only for work that lasts
   private drawn = false;
   private readonly started = Date.now();
 
