@@ -22,8 +22,8 @@ export function* readAndroidCalendar(dbPath: string, options: CalendarReadOption
   try {
     const statements = prepare(source, dbPath);
     const calendars = new Map<string, CalendarInfo>();
-    for (const row of statements.events.iterate() as Iterable<EventRow>) {
-      const event = toEvent(row, statements, calendars, options);
+    for (const row of statements.events.iterate() as Iterable<CalendarEventRow>) {
+      const event = eventFromRow(row, relatedRows(row, statements), calendars, options.onSkip);
       if (event) yield event;
     }
   } catch (error) {
@@ -35,9 +35,14 @@ export function* readAndroidCalendar(dbPath: string, options: CalendarReadOption
 
 const KIND = 'an Android calendar database';
 
-interface EventRow {
-  _id: bigint;
-  calendar_id: bigint | null;
+/**
+ * One Events row with its calendar's columns (cal_*). Other sources (ADB's `content query`)
+ * build the same rows, so that every source gives the same CalendarEvent objects. Values may be
+ * text, numbers or BigInts; 64-bit times are read exactly from any of them.
+ */
+export interface CalendarEventRow {
+  _id: unknown;
+  calendar_id: unknown;
   title: unknown;
   description: unknown;
   eventLocation: unknown;
@@ -144,16 +149,53 @@ function prepare(source: ProviderDb, dbPath: string): Statements {
   return { events, attendees, reminders, seriesTimeZoneById, seriesTimeZoneBySyncId };
 }
 
-function toEvent(
-  row: EventRow,
-  statements: Statements,
+/** What an event row needs from other tables: its attendees, reminders, and its series' time zone. */
+export interface EventRelatedRows {
+  attendees: AttendeeRow[];
+  reminders: ReminderRow[];
+  /** For an exception (see `seriesOf`): the eventTimezone of the series it belongs to, if found. */
+  seriesTimeZone?: unknown;
+}
+
+/** The series an exception row belongs to (original_id or original_sync_id), else undefined. */
+export function seriesOf(row: CalendarEventRow): { id?: number; syncId?: string } | undefined {
+  const id = int(row.original_id);
+  const syncId = text(row.original_sync_id);
+  if ((id === undefined && syncId === undefined) || millis(row.originalInstanceTime) === undefined) return undefined;
+  return { ...(id !== undefined ? { id } : {}), ...(syncId !== undefined ? { syncId } : {}) };
+}
+
+function relatedRows(row: CalendarEventRow, statements: Statements): EventRelatedRows {
+  const id = row._id;
+  const related: EventRelatedRows = {
+    attendees: statements.attendees ? (statements.attendees.all(id) as AttendeeRow[]) : [],
+    reminders: statements.reminders ? (statements.reminders.all(id) as ReminderRow[]) : [],
+  };
+  const series = seriesOf(row);
+  if (series) {
+    const found =
+      series.id !== undefined
+        ? (statements.seriesTimeZoneById.get(series.id) as { tz: unknown } | undefined)
+        : (statements.seriesTimeZoneBySyncId?.get(series.syncId, row.calendar_id) as { tz: unknown } | undefined);
+    related.seriesTimeZone = found?.tz;
+  }
+  return related;
+}
+
+/**
+ * Turns one Events row into a CalendarEvent, or undefined (told to `onSkip`) when it has no
+ * usable start. `calendars` caches CalendarInfo by calendar id across calls.
+ */
+export function eventFromRow(
+  row: CalendarEventRow,
+  related: EventRelatedRows,
   calendars: Map<string, CalendarInfo>,
-  options: CalendarReadOptions,
+  onSkip?: (reason: string) => void,
 ): CalendarEvent | undefined {
   const id = String(row._id);
   const dtstart = millis(row.dtstart);
   if (dtstart === undefined) {
-    options.onSkip?.(`event ${id} (${text(row.title) ?? 'untitled'}) has no usable start time (dtstart ${String(row.dtstart)})`);
+    onSkip?.(`event ${id} (${text(row.title) ?? 'untitled'}) has no usable start time (dtstart ${String(row.dtstart)})`);
     return undefined;
   }
   const allDay = flag(row.allDay);
@@ -173,8 +215,8 @@ function toEvent(
     rdate,
     exrule: lines(row.exrule),
     exdate: lines(row.exdate),
-    attendees: statements.attendees ? attendeesOf(statements.attendees.all(row._id) as AttendeeRow[]) : [],
-    reminders: statements.reminders ? remindersOf(statements.reminders.all(row._id) as ReminderRow[]) : [],
+    attendees: attendeesOf(related.attendees),
+    reminders: remindersOf(related.reminders),
   };
   setText(event, 'uid', row.uid2445);
   setText(event, 'syncId', row._sync_id);
@@ -193,12 +235,12 @@ function toEvent(
   if (duration !== undefined && (recurring || dtend === undefined)) event.duration = duration;
   else if (dtend !== undefined) event.end = at(dtend, endTimeZone, allDay);
 
-  const original = originalOf(row, statements, timeZone);
+  const original = originalOf(row, related.seriesTimeZone, timeZone);
   if (original) event.original = original;
   return event;
 }
 
-function calendarOf(row: EventRow, calendars: Map<string, CalendarInfo>): CalendarInfo {
+function calendarOf(row: CalendarEventRow, calendars: Map<string, CalendarInfo>): CalendarInfo {
   const key = String(row.calendar_id);
   let info = calendars.get(key);
   if (!info) {
@@ -221,7 +263,7 @@ function calendarOf(row: EventRow, calendars: Map<string, CalendarInfo>): Calend
  * An exception row names its series (original_id, or original_sync_id when it came from a
  * server) and the start of the instance it replaces. That start is in the series' time zone.
  */
-function originalOf(row: EventRow, statements: Statements, ownTimeZone: string): CalendarEvent['original'] {
+function originalOf(row: CalendarEventRow, seriesTimeZone: unknown, ownTimeZone: string): CalendarEvent['original'] {
   const originalId = int(row.original_id);
   const originalSyncId = text(row.original_sync_id);
   const instanceTime = millis(row.originalInstanceTime);
@@ -230,11 +272,7 @@ function originalOf(row: EventRow, statements: Statements, ownTimeZone: string):
   if (flag(row.originalAllDay)) {
     instanceStart = utcDate(instanceTime);
   } else {
-    const series =
-      originalId !== undefined
-        ? (statements.seriesTimeZoneById.get(originalId) as { tz: unknown } | undefined)
-        : (statements.seriesTimeZoneBySyncId?.get(originalSyncId, row.calendar_id) as { tz: unknown } | undefined);
-    instanceStart = { kind: 'instant', utcMillis: instanceTime, timeZone: text(series?.tz) ?? ownTimeZone };
+    instanceStart = { kind: 'instant', utcMillis: instanceTime, timeZone: text(seriesTimeZone) ?? ownTimeZone };
   }
   const original: NonNullable<CalendarEvent['original']> = { instanceStart };
   if (originalId !== undefined) original.sourceKey = String(originalId);
@@ -242,7 +280,7 @@ function originalOf(row: EventRow, statements: Statements, ownTimeZone: string):
   return original;
 }
 
-interface AttendeeRow {
+export interface AttendeeRow {
   attendeeName: unknown;
   attendeeEmail: unknown;
   attendeeStatus: unknown;
@@ -263,7 +301,7 @@ function attendeesOf(rows: AttendeeRow[]): Attendee[] {
   });
 }
 
-interface ReminderRow {
+export interface ReminderRow {
   minutes: unknown;
   method: unknown;
 }

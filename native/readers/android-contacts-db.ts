@@ -22,15 +22,9 @@ export function* readAndroidContacts(dbPath: string): Generator<Contact> {
   try {
     const sql = buildQueries(source, dbPath);
     const groupTitles = loadGroupTitles(source);
-    yield* contactsFromRows(source.db.prepare(sql.aggregated).iterate() as Iterable<Row>, groupTitles, {
-      groupOf: (row) => row.cid,
-      sourceKeyOf: (row) => text(row.lookup) ?? `contact:${row.cid}`,
-    });
+    yield* contactsFromDataRows(source.db.prepare(sql.aggregated).iterate() as Iterable<ContactDataRow>, groupTitles, BY_AGGREGATE);
     // Raw contacts the aggregator has not reached yet (no contacts row) would otherwise be lost.
-    yield* contactsFromRows(source.db.prepare(sql.unaggregated).iterate() as Iterable<Row>, groupTitles, {
-      groupOf: (row) => row.rid,
-      sourceKeyOf: (row) => `raw_contact:${row.rid}`,
-    });
+    yield* contactsFromDataRows(source.db.prepare(sql.unaggregated).iterate() as Iterable<ContactDataRow>, groupTitles, BY_RAW_CONTACT);
   } catch (error) {
     throw asBadInput(dbPath, KIND, error);
   } finally {
@@ -55,8 +49,12 @@ export function contactsReadPlan(dbPath: string): string[] {
 const KIND = 'an Android contacts database';
 const REQUIRED_TABLES = ['contacts', 'raw_contacts', 'data', 'mimetypes'];
 
-/** One joined row: the aggregate, one of its raw contacts, and one data row (or none). */
-interface Row {
+/**
+ * One joined row: the aggregate, one of its raw contacts, and one data row (or none). Other
+ * sources (ADB's `content query`) build the same rows, so that every source gives the same
+ * Contact objects. Ids are numbers; other values may be text, numbers or bytes.
+ */
+export interface ContactDataRow {
   cid: number | null;
   lookup: unknown;
   c_starred: unknown;
@@ -148,13 +146,34 @@ function loadGroupTitles(source: ProviderDb): Map<string, string> {
   return titles;
 }
 
-interface Grouping {
+export interface ContactGrouping {
   /** Rows with the same value, consecutive thanks to ORDER BY, make one contact. */
-  groupOf(row: Row): unknown;
-  sourceKeyOf(row: Row): string;
+  groupOf(row: ContactDataRow): unknown;
+  sourceKeyOf(row: ContactDataRow): string;
 }
 
-function* contactsFromRows(rows: Iterable<Row>, groupTitles: Map<string, string>, grouping: Grouping): Generator<Contact> {
+/** Aggregates (contacts rows), known by their lookup key, else by their _id. */
+export const BY_AGGREGATE: ContactGrouping = {
+  groupOf: (row) => row.cid,
+  sourceKeyOf: (row) => text(row.lookup) ?? `contact:${row.cid}`,
+};
+
+/** Raw contacts the aggregator has not joined to a contact yet. */
+export const BY_RAW_CONTACT: ContactGrouping = {
+  groupOf: (row) => row.rid,
+  sourceKeyOf: (row) => `raw_contact:${row.rid}`,
+};
+
+/**
+ * Turns provider rows into contacts: rows ordered by (contact, raw contact, data row), the
+ * raw contacts of one contact consecutive; one Contact per group, yielded as soon as it is whole.
+ * `groupTitles` maps groups._id (as text) to the group's title.
+ */
+export function* contactsFromDataRows(
+  rows: Iterable<ContactDataRow>,
+  groupTitles: Map<string, string>,
+  grouping: ContactGrouping = BY_AGGREGATE,
+): Generator<Contact> {
   let builder: ContactBuilder | undefined;
   let currentGroup: unknown;
   for (const row of rows) {
@@ -186,7 +205,7 @@ class ContactBuilder {
   private readonly photoDataId: number | undefined;
   private readonly legacyDisplayName: string | undefined;
 
-  constructor(sourceKey: string, first: Row, private readonly groupTitles: Map<string, string>) {
+  constructor(sourceKey: string, first: ContactDataRow, private readonly groupTitles: Map<string, string>) {
     this.contact = emptyContact(sourceKey);
     this.contact.starred = flag(first.c_starred);
     this.nameRawContactId = int(first.name_rid);
@@ -194,13 +213,13 @@ class ContactBuilder {
     this.legacyDisplayName = text(first.c_display_name);
   }
 
-  add(row: Row): void {
+  add(row: ContactDataRow): void {
     const last = this.rawContacts[this.rawContacts.length - 1];
     if (last?.id !== row.rid) this.addRawContact(row);
     if (row.did !== null && row.mimetype !== null) this.addData(row);
   }
 
-  private addRawContact(row: Row): void {
+  private addRawContact(row: ContactDataRow): void {
     this.rawContacts.push({
       id: row.rid,
       displayName: text(row.r_display_name),
@@ -215,7 +234,7 @@ class ContactBuilder {
     }
   }
 
-  private addData(row: Row): void {
+  private addData(row: ContactDataRow): void {
     const c = this.contact;
     const primary = flag(row.is_primary);
     switch (row.mimetype) {
@@ -323,7 +342,7 @@ class ContactBuilder {
   }
 
   /** The same value from two accounts is one value; it is primary if either account says so. */
-  private typed(list: TypedValue[], row: Row, types: Readonly<Record<number, string>>, primary: boolean): void {
+  private typed(list: TypedValue[], row: ContactDataRow, types: Readonly<Record<number, string>>, primary: boolean): void {
     const value = text(row.data1);
     if (value === undefined) return;
     const kept = this.unique(list, { value, ...typeAndLabel(types, row) });
@@ -348,7 +367,7 @@ class ContactBuilder {
   }
 }
 
-function contactName(row: Row): ContactName | undefined {
+function contactName(row: ContactDataRow): ContactName | undefined {
   return compact({
     given: text(row.data2),
     family: text(row.data3),
@@ -361,7 +380,7 @@ function contactName(row: Row): ContactName | undefined {
   });
 }
 
-function postalAddress(row: Row): PostalAddress | undefined {
+function postalAddress(row: ContactDataRow): PostalAddress | undefined {
   const parts = compact({
     formatted: text(row.data1),
     street: text(row.data4),
@@ -375,14 +394,14 @@ function postalAddress(row: Row): PostalAddress | undefined {
   return parts ? { ...typeAndLabel(POSTAL_TYPES, row), ...parts } : undefined;
 }
 
-function imProtocol(row: Row): string {
+function imProtocol(row: ContactDataRow): string {
   const code = int(row.data5);
   const custom = text(row.data6);
   if (code === IM_PROTOCOL_CUSTOM || code === undefined) return custom ?? 'custom';
   return IM_PROTOCOLS[code] ?? custom ?? 'custom';
 }
 
-function contactDate(row: Row): ContactDate | undefined {
+function contactDate(row: ContactDataRow): ContactDate | undefined {
   const raw = text(row.data1);
   if (raw === undefined) return undefined;
   // A date we cannot read keeps month and day 0: `raw` still carries what the phone had.
@@ -420,7 +439,7 @@ function checked(year: number | undefined, month: number, day: number): { year?:
 }
 
 /** The neutral type word, with the user's label when the type is custom (or unknown to us). */
-function typeAndLabel(types: Readonly<Record<number, string>>, row: Row): { type: string; label?: string } {
+function typeAndLabel(types: Readonly<Record<number, string>>, row: ContactDataRow): { type: string; label?: string } {
   const code = int(row.data2);
   const label = text(row.data3);
   if (code === CUSTOM_TYPE || code === undefined || types[code] === undefined) {

@@ -1,0 +1,218 @@
+import { Readable } from 'node:stream';
+import { AdbSyncError, LinuxFileType, type Adb, type AdbSync, type AdbSyncEntry } from '@yume-chan/adb';
+import type { MediaEntry } from '../../model/media.ts';
+import { SNIFF_BYTES, sniffMediaType } from '../../readers/media-type.ts';
+import { BadInputError } from '../errors.ts';
+import { iterate } from './adb-shell.ts';
+import type { Heartbeat } from './stall-watchdog.ts';
+
+/**
+ * Photos and videos over ADB's sync service (what `adb pull` uses): DCIM, Pictures and Movies of
+ * the shared storage (/sdcard), and the same folders on removable cards (/storage/XXXX-XXXX).
+ *
+ * Listing uses LIS2 where the phone offers ls_v2 (64-bit sizes), else LIST (the library picks).
+ * Symbolic links are never followed; `.thumbnails` (the gallery's cache) is skipped; names are
+ * sorted by UTF-16 code unit so two runs list the same way: all as the device-image walker does.
+ *
+ * What a file is, is decided by its content, as for a device image: a text file named x.jpg is
+ * not a photo, a photo without extension is. Each candidate's first bytes are read with its own
+ * sync connection that is closed once they are in: sync RECV cannot be stopped or offset, so
+ * closing is the only way not to receive the whole file. This costs a round trip or two per file
+ * plus what the phone sent ahead (one packet without delayed ACK, which adb-connect keeps off).
+ * Deciding by extension would save that, but would list junk as photos and miss renamed ones.
+ *
+ * Times: the sync service gives modification times in whole seconds (LIST and LIS2 alike), so
+ * mtimeMs is a multiple of 1000.
+ */
+
+/** Where a MediaEntry's path points on the phone; paths of removable cards start with storage/XXXX-XXXX/. */
+const SHARED_STORAGE = '/sdcard';
+// In the order the device-image walker meets them (UTF-16 code units), so both list alike.
+const MEDIA_FOLDERS = ['DCIM', 'Movies', 'Pictures'];
+const REMOVABLE = /^[0-9A-F]{4}-[0-9A-F]{4}$/i;
+const SKIPPED_FOLDERS = new Set(['.thumbnails']);
+
+/**
+ * `fileFailed` turns an error met on one file or folder into what to do: undefined to leave that
+ * item out (the phone said FAIL: missing, no permission), or the error to stop the walk with
+ * (the connection is gone, or the phone broke the protocol).
+ */
+export type FileFailure = (error: unknown) => Promise<unknown | undefined>;
+
+export async function* walkAdbMedia(adb: Adb, fileFailed: FileFailure, heartbeat?: Heartbeat): AsyncGenerator<MediaEntry> {
+  const lister = await adb.sync();
+  try {
+    const roots: string[] = [...MEDIA_FOLDERS];
+    let cards: AdbSyncEntry[] = [];
+    try {
+      cards = await listNames(lister, '/storage');
+    } catch (error) {
+      const stop = await fileFailed(error);
+      if (stop !== undefined) throw stop;
+    }
+    for (const card of cards) {
+      if (REMOVABLE.test(card.name) && card.type === LinuxFileType.Directory) {
+        roots.push(...MEDIA_FOLDERS.map((folder) => `storage/${card.name}/${folder}`));
+      }
+    }
+    for (const root of roots) yield* walkFolder(adb, lister, root, fileFailed, heartbeat);
+  } finally {
+    await lister.dispose().catch(() => undefined);
+  }
+}
+
+/** The phone's path of an entry, refusing anything that would leave the folders we list. */
+export function devicePathOf(entryPath: string): string {
+  const segments = entryPath.split('/');
+  const refuse = () => new BadInputError(`refusing to read "${entryPath}": it is not a path in the phone's photo folders`);
+  if (entryPath.includes('\0') || segments.some((s) => s === '' || s === '.' || s === '..')) throw refuse();
+  if (segments[0] === 'storage') {
+    if (segments.length < 4 || !REMOVABLE.test(segments[1]!) || !MEDIA_FOLDERS.includes(segments[2]!)) throw refuse();
+    return `/${entryPath}`;
+  }
+  if (!MEDIA_FOLDERS.includes(segments[0]!)) throw refuse();
+  return `${SHARED_STORAGE}/${entryPath}`;
+}
+
+async function* walkFolder(adb: Adb, lister: AdbSync, relative: string, fileFailed: FileFailure, heartbeat?: Heartbeat): AsyncGenerator<MediaEntry> {
+  let entries: AdbSyncEntry[];
+  try {
+    entries = await listNames(lister, devicePathOf(`${relative}/x`).slice(0, -2));
+    heartbeat?.beat();
+  } catch (error) {
+    const stop = await fileFailed(error);
+    if (stop !== undefined) throw stop;
+    return; // a folder that is missing or cannot be read is left out; the walk goes on
+  }
+  // The files of a folder are sniffed a few at a time (each is a round trip or two), and given
+  // in name order all the same; sub-folders are walked in their place in that order.
+  const sniffs = new Map<AdbSyncEntry, Promise<ReturnType<typeof sniffMediaType>>>();
+  const files = entries.filter((entry) => entry.type === LinuxFileType.File);
+  let started = 0;
+  const startSniffs = (upTo: number) => {
+    for (; started < Math.min(upTo, files.length); started++) {
+      const file = files[started]!;
+      const sniffing = sniff(adb, `${relative}/${file.name}`, file.size, fileFailed).finally(() => heartbeat?.beat());
+      sniffing.catch(() => undefined); // awaited below, in order; never left unhandled
+      sniffs.set(file, sniffing);
+    }
+  };
+  let fileIndex = 0;
+  try {
+    for (const entry of entries) {
+      const childRelative = `${relative}/${entry.name}`;
+      if (entry.type === LinuxFileType.Directory) {
+        if (SKIPPED_FOLDERS.has(entry.name.toLowerCase())) continue;
+        yield* walkFolder(adb, lister, childRelative, fileFailed, heartbeat);
+      } else if (entry.type === LinuxFileType.File) {
+        startSniffs(fileIndex + SNIFFS_IN_FLIGHT);
+        fileIndex++;
+        const sniffed = await sniffs.get(entry)!;
+        sniffs.delete(entry);
+        if (!sniffed) continue;
+        yield {
+          path: childRelative,
+          size: Number(entry.size),
+          mtimeMs: Number(entry.mtime) * 1000,
+          mediaType: sniffed.mediaType,
+          kind: sniffed.kind,
+        };
+      }
+      // links, sockets, FIFOs and devices are not photos
+    }
+  } finally {
+    // A walk stopped early still lets the sniffs in flight finish and close their connections.
+    await Promise.allSettled(sniffs.values());
+  }
+}
+
+const SNIFFS_IN_FLIGHT = 4;
+
+/**
+ * A folder's entries, sorted, without ".", "..", and names that cannot be a file name here (a
+ * "/" or NUL from a lying device) or were not UTF-8 (decoded with U+FFFD, so unreachable again).
+ */
+async function listNames(sync: AdbSync, devicePath: string): Promise<AdbSyncEntry[]> {
+  const entries = await sync.readdir(devicePath);
+  return entries
+    .filter((e) => e.name !== '.' && e.name !== '..' && e.name !== '' && !/[/\0\uFFFD]/.test(e.name))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+async function sniff(adb: Adb, relative: string, size: bigint, fileFailed: FileFailure): Promise<ReturnType<typeof sniffMediaType>> {
+  let head: Uint8Array;
+  try {
+    head = await readHead(adb, devicePathOf(relative), Math.min(SNIFF_BYTES, Number(size)));
+  } catch (error) {
+    const stop = await fileFailed(error);
+    if (stop !== undefined) throw stop;
+    return null; // unreadable: left out, like a device image's unreadable file
+  }
+  return sniffMediaType(head, relative);
+}
+
+/** The first `length` bytes of a file, on a sync connection of its own that is closed right after. */
+export async function readHead(adb: Adb, devicePath: string, length: number): Promise<Uint8Array> {
+  if (length <= 0) return new Uint8Array(0);
+  const sync = await adb.sync();
+  const head = new Uint8Array(length);
+  let filled = 0;
+  const reader = sync.read(devicePath).getReader();
+  try {
+    while (filled < length) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      const take = Math.min(value.length, length - filled);
+      head.set(value.subarray(0, take), filled);
+      filled += take;
+    }
+    return head.subarray(0, filled);
+  } finally {
+    // Closing the connection first stops the transfer; the library's reader would otherwise
+    // read the rest of the file to keep the sync stream in step.
+    await sync.dispose().catch(() => undefined);
+    reader.cancel().catch(() => undefined);
+  }
+}
+
+/**
+ * The file's bytes from `fromOffset`, as a Node stream that reads from the phone only as fast as
+ * it is consumed (web-stream backpressure down to ADB's flow control). Sync RECV always starts
+ * at byte 0, so resuming still receives the skipped bytes; they are dropped, not kept.
+ */
+export async function openAdbMedia(
+  adb: Adb,
+  entry: MediaEntry,
+  fromOffset: number,
+  wrapError: (error: unknown) => Promise<unknown>,
+  watch: (chunks: AsyncIterable<Uint8Array>) => AsyncIterable<Uint8Array> = (chunks) => chunks,
+): Promise<Readable> {
+  const devicePath = devicePathOf(entry.path);
+  const sync = await adb.sync();
+  async function* chunks(): AsyncGenerator<Uint8Array> {
+    let skip = fromOffset;
+    let complete = false;
+    try {
+      for await (const chunk of watch(iterate(sync.read(devicePath)))) {
+        if (skip >= chunk.length) {
+          skip -= chunk.length;
+          continue;
+        }
+        yield skip > 0 ? chunk.subarray(skip) : chunk;
+        skip = 0;
+      }
+      complete = true;
+    } catch (error) {
+      throw await wrapError(error);
+    } finally {
+      if (!complete) await sync.dispose().catch(() => undefined);
+    }
+    await sync.dispose().catch(() => undefined);
+  }
+  return Readable.from(chunks(), { objectMode: false, highWaterMark: 1024 * 1024 });
+}
+
+/** The phone's own "cannot" for one file (FAIL: no such file, permission denied ...). */
+export function isFileRefusal(error: unknown): boolean {
+  return error instanceof AdbSyncError;
+}

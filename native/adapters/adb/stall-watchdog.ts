@@ -1,0 +1,58 @@
+/**
+ * A phone that stops answering while the cable stays in (a crashed adbd, a frozen phone) sends
+ * no error and no disconnect: every read just waits. This gives each step of an iteration a time
+ * limit; when it passes, `onStall` decides what to throw (adb-source.ts closes the connection and
+ * throws SourceLostError, so the rescue ends with "reconnect and run again" instead of hanging).
+ *
+ * A step may legitimately be long when it is made of many small exchanges (listing a folder of
+ * thousands of non-photos between two photos): such work calls `heartbeat.beat()` after each
+ * exchange, and the limit counts from the last beat, not from the start of the step.
+ */
+export class Heartbeat {
+  last = Date.now();
+  beat(): void {
+    this.last = Date.now();
+  }
+}
+
+export async function* withStallLimit<T>(
+  source: AsyncIterable<T>,
+  limitMs: number,
+  onStall: () => Promise<unknown>,
+  heartbeat: Heartbeat = new Heartbeat(),
+): AsyncGenerator<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  let finished = false;
+  try {
+    for (;;) {
+      heartbeat.beat();
+      let timer: NodeJS.Timeout | undefined;
+      const stalled = new Promise<'stalled'>((resolve) => {
+        const check = () => {
+          const quiet = Date.now() - heartbeat.last;
+          if (quiet >= limitMs) resolve('stalled');
+          else timer = setTimeout(check, limitMs - quiet);
+        };
+        timer = setTimeout(check, limitMs);
+      });
+      let result: IteratorResult<T> | 'stalled';
+      try {
+        result = await Promise.race([iterator.next(), stalled]);
+      } finally {
+        clearTimeout(timer);
+      }
+      if (result === 'stalled') {
+        finished = true;
+        void Promise.resolve(iterator.return?.()).catch(() => undefined);
+        throw await onStall();
+      }
+      if (result.done) {
+        finished = true;
+        return;
+      }
+      yield result.value;
+    }
+  } finally {
+    if (!finished) await iterator.return?.();
+  }
+}

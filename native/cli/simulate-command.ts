@@ -1,0 +1,96 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import { BadInputError } from '../adapters/errors.ts';
+import { startAdbSimulator, type AuthMode, type AuthPromptRequest } from '../sim/adb/adb-simulator.ts';
+import { EXIT } from './exit-codes.ts';
+import { parseOptions, required } from './parse-options.ts';
+
+const AUTH_MODES: readonly AuthMode[] = ['trust-all', 'ask', 'deny', 'none'];
+
+/**
+ * `simulate --image IMAGE --adb-tcp HOST:PORT [--auth trust-all|ask|deny|none]
+ *           [--link-rate MBps] [--unplug-after BYTES] [--stall-after BYTES]`
+ * Serves a device image as an ADB phone on TCP, the way a phone in `adb tcpip` mode listens, so
+ * the real adb client (`adb connect HOST:PORT`) or Lifeboat can talk to it. The first line of
+ * stdout is the listening address alone (HOST:PORT, the port filled in when 0 was asked), for
+ * scripts and tests; what the phone does goes to stderr. Runs until SIGINT or SIGTERM.
+ * With `--auth ask` the "Allow USB debugging?" question is asked on the terminal, or, without
+ * one, answered yes after a second.
+ */
+export async function simulateCommand(args: string[]): Promise<number> {
+  const { values } = parseOptions('simulate', args, {
+    image: { type: 'string' },
+    'adb-tcp': { type: 'string' },
+    auth: { type: 'string' },
+    'link-rate': { type: 'string' },
+    'unplug-after': { type: 'string' },
+    'stall-after': { type: 'string' },
+  });
+  const imageDir = path.resolve(required('simulate', 'image', values.image));
+  if (!fs.existsSync(path.join(imageDir, 'device.json'))) {
+    throw new BadInputError(`simulate: ${imageDir} is not a device image (it has no device.json).`);
+  }
+  const address = required('simulate', 'adb-tcp', values['adb-tcp']);
+  const match = /^(.+):(\d{1,5})$/.exec(address);
+  const port = match ? Number(match[2]) : NaN;
+  if (!match || port > 65535) throw new BadInputError(`simulate: --adb-tcp wants HOST:PORT, e.g. 127.0.0.1:5555 (0 picks a free port), not "${address}".`);
+  const host = match[1]!.replace(/^\[(.*)\]$/, '$1');
+  const auth = (values.auth ?? 'trust-all') as AuthMode;
+  if (!AUTH_MODES.includes(auth)) throw new BadInputError(`simulate: --auth must be one of ${AUTH_MODES.join(', ')}, not "${auth}".`);
+
+  const simulator = startAdbSimulator({
+    imageDir,
+    auth,
+    prompt: auth === 'ask' && process.stdin.isTTY ? askOnTerminal : undefined,
+    linkRateMBps: optionalNumber('link-rate', values['link-rate']),
+    unplugAfterBytes: optionalNumber('unplug-after', values['unplug-after']),
+    stallAfterBytes: optionalNumber('stall-after', values['stall-after']),
+  });
+  let listeningPort: number;
+  try {
+    listeningPort = await simulator.serveTcp(host, port);
+  } catch (error) {
+    await simulator.close();
+    throw new BadInputError(`simulate: cannot listen on ${address}: ${(error as Error).message}`);
+  }
+  process.stdout.write(`${host.includes(':') ? `[${host}]` : host}:${listeningPort}\n`);
+  process.stderr.write(
+    `Simulating ${simulator.profile.identity.manufacturer} ${simulator.profile.identity.model} (${simulator.profile.identity.serial}); ` +
+      `try: adb connect ${host}:${listeningPort}. Ctrl-C stops.\n`,
+  );
+
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await simulator.close();
+  return EXIT.ok;
+}
+
+function optionalNumber(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isFinite(number) || number < 0 || (name === 'link-rate' && number === 0)) {
+    throw new BadInputError(`simulate: --${name} wants a number ${name === 'link-rate' ? 'above 0' : '≥ 0'}, not "${value}".`);
+  }
+  return number;
+}
+
+function askOnTerminal(request: AuthPromptRequest): Promise<boolean> {
+  const terminal = readline.createInterface({ input: process.stdin, output: process.stderr });
+  return new Promise((resolve) => {
+    terminal.question(
+      `Allow USB debugging?\nThe computer's RSA key fingerprint is:\n${request.fingerprint}\nAllow? [y/N] `,
+      (answer) => {
+        terminal.close();
+        resolve(/^y(es)?$/i.test(answer.trim()));
+      },
+    );
+  });
+}
