@@ -4,6 +4,7 @@ import { RescueCancelledError } from '../rescue/rescue-run.ts';
 import { EXIT } from './exit-codes.ts';
 import { exportCommand } from './export-command.ts';
 import { rescueCommand } from './rescue-command.ts';
+import { simulateCommand } from './simulate-command.ts';
 import { USAGE } from './usage.ts';
 import { verifyCommand } from './verify-command.ts';
 
@@ -11,6 +12,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   rescue: rescueCommand,
   export: exportCommand,
   verify: verifyCommand,
+  simulate: simulateCommand,
 };
 
 /** The headless entry point: `npm run --silent lifeboat -- COMMAND ...`. */

@@ -1,9 +1,10 @@
-import { openDeviceImage } from '../adapters/image/image-source.ts';
+import { BadInputError } from '../adapters/errors.ts';
 import { parseCategories } from '../rescue/categories.ts';
 import type { RescueEvent, RescueSummary } from '../rescue/rescue-events.ts';
 import { runRescue } from '../rescue/rescue-run.ts';
 import { Vault } from '../vault/vault.ts';
 import { EXIT } from './exit-codes.ts';
+import { openSource, WAITING_FOR_OWNER_MESSAGE } from './open-source.ts';
 import { parseOptions, required } from './parse-options.ts';
 import { formatSize } from '../util/format-size.ts';
 import { ProgressBar } from './progress-bar.ts';
@@ -11,17 +12,36 @@ import { ProgressBar } from './progress-bar.ts';
 export async function rescueCommand(args: string[]): Promise<number> {
   const { values } = parseOptions('rescue', args, {
     image: { type: 'string' },
+    sim: { type: 'string' },
+    device: { type: 'string' },
+    'link-rate': { type: 'string' },
+    'unplug-after': { type: 'string' },
     vault: { type: 'string' },
     only: { type: 'string' },
     json: { type: 'boolean', default: false },
   });
-  const imageDir = required('rescue', 'image', values.image);
   const vaultDir = required('rescue', 'vault', values.vault);
   const categories = parseCategories(values.only);
   const json = values.json === true;
 
-  const source = await openDeviceImage(imageDir);
-  const vault = await Vault.open(vaultDir, { create: true });
+  const source = await openSource({
+    image: values.image,
+    sim: values.sim,
+    device: values.device,
+    linkRateMBps: positiveNumber('link-rate', values['link-rate']),
+    unplugAfterBytes: positiveNumber('unplug-after', values['unplug-after'], true),
+    onWaitingForOwner: () => {
+      if (json) process.stdout.write(`${JSON.stringify({ type: 'waiting-for-owner', message: WAITING_FOR_OWNER_MESSAGE })}\n`);
+      process.stderr.write(`${WAITING_FOR_OWNER_MESSAGE}\n`);
+    },
+  });
+  let vault: Vault;
+  try {
+    vault = await Vault.open(vaultDir, { create: true });
+  } catch (err) {
+    await source.close();
+    throw err;
+  }
   const bar = new ProgressBar();
   const abort = new AbortController();
   const onSigint = () => abort.abort();
@@ -87,4 +107,13 @@ function report(summary: RescueSummary, json: boolean, bar: ProgressBar): void {
   if (summary.status === 'lost') lines.push('The phone was lost mid-run. What was saved is safe: connect it again and run the same command to resume.');
   if (summary.status === 'cancelled') lines.push('Stopped. What was saved is safe: run the same command again to resume.');
   bar.done(lines.join('\n'));
+}
+
+function positiveNumber(name: string, text: string | undefined, whole = false): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0 || (whole && !Number.isInteger(n))) {
+    throw new BadInputError(`rescue: --${name} wants a ${whole ? 'whole ' : ''}number above 0, not "${text}".`);
+  }
+  return n;
 }

@@ -126,7 +126,8 @@ export class VirtualInPipe {
 
   #take(read: PendingRead, write: PendingWrite, bytes: number): void {
     // A copy, not a view: the write may resolve (and its buffer be reused) before this read ends.
-    if (bytes > 0) read.chunks.push(write.data.slice(write.offset, write.offset + bytes));
+    // (Buffer's own slice() is a view, so copy through a plain Uint8Array.)
+    if (bytes > 0) read.chunks.push(new Uint8Array(write.data.subarray(write.offset, write.offset + bytes)));
     read.filled += bytes;
     write.offset += bytes;
   }

@@ -108,6 +108,11 @@ export function toAdbDaemonWebUsbDevice(device: UsbDevice): AdbDaemonWebUsbDevic
   return new AdbDaemonWebUsbDevice(raw, found, shimFor(device).asWebUsb());
 }
 
+/** The device as a WebUSB `USBDevice`, with the `USB` object that reports its disconnect. */
+export function toWebUsbPair(device: UsbDevice): { device: USBDevice; usb: USB } {
+  return { device: toWebUsbDevice(device), usb: shimFor(device).asWebUsb() };
+}
+
 /** One shim per device, however often it is wrapped (each shim listens to the device). */
 const shims = new WeakMap<UsbDevice, WebUsbManagerShim>();
 function shimFor(device: UsbDevice): WebUsbManagerShim {

@@ -1,4 +1,6 @@
 /// <reference types="w3c-web-usb" />
+import type { UsbDevice } from '../../usb/usb-device.ts';
+import { toWebUsbPair } from '../../usb/webusb-bridge.ts';
 import {
   Adb, AdbDaemonTransport, AdbPublicKeyAuthenticator, AdbSignatureAuthenticator,
   type AdbAuthenticator, type AdbCredentialStore, type AdbDaemonConnection,
@@ -56,6 +58,12 @@ export async function connectAdbTcp(address: string, options: AdbConnectOptions 
     socket.destroy();
     throw error;
   }
+}
+
+/** A phone on Lifeboat's USB layer (a real device or a simulator's virtual one). */
+export function connectAdbUsbDevice(device: UsbDevice, options: AdbConnectOptions = {}): Promise<Adb> {
+  const pair = toWebUsbPair(device);
+  return connectAdbUsb(pair.device, pair.usb, options);
 }
 
 /**

@@ -1,0 +1,96 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { connectAdbTcp, connectAdbUsbDevice, WAITING_FOR_OWNER_MESSAGE } from '../adapters/adb/adb-connect.ts';
+import { openAdbSource } from '../adapters/adb/adb-source.ts';
+import type { DeviceSource } from '../adapters/device-source.ts';
+import { BadInputError } from '../adapters/errors.ts';
+import { parseDeviceJson } from '../adapters/image/device-json.ts';
+import { openDeviceImage } from '../adapters/image/image-source.ts';
+import { startAdbSimulator } from '../sim/adb/adb-simulator.ts';
+import { adbPhoneDescriptor, adbUsbFunction } from '../sim/adb/adb-usb-function.ts';
+import { VirtualUsbDevice } from '../usb/virtual-usb.ts';
+
+export interface SourceChoice {
+  image?: string;
+  sim?: string;
+  device?: string;
+  linkRateMBps?: number;
+  unplugAfterBytes?: number;
+  /** Told to the person: "Allow USB debugging?" is showing on the phone. */
+  onWaitingForOwner?: () => void;
+}
+
+/** Where a rescue reads from: a device image, a simulated phone behind a virtual USB device, or a phone. */
+export async function openSource(choice: SourceChoice): Promise<DeviceSource> {
+  const given = [choice.image, choice.sim, choice.device].filter((v) => v !== undefined);
+  if (given.length !== 1) {
+    throw new BadInputError('rescue: name exactly one source: --image DIR, --sim IMAGE or --device ID.');
+  }
+  if ((choice.linkRateMBps !== undefined || choice.unplugAfterBytes !== undefined) && choice.sim === undefined) {
+    throw new BadInputError('rescue: --link-rate and --unplug-after go with --sim (a simulated phone).');
+  }
+  if (choice.image !== undefined) return openDeviceImage(choice.image);
+  if (choice.sim !== undefined) return openSimulatedPhone(choice.sim, choice);
+  return openDevice(choice.device!, choice);
+}
+
+/**
+ * The image served by its transport's simulator, behind an in-process virtual USB device, and
+ * reached through the same adapter a real phone is: the whole way of a byte, without a phone.
+ */
+async function openSimulatedPhone(imageDir: string, choice: SourceChoice): Promise<DeviceSource> {
+  const deviceJson = path.join(imageDir, 'device.json');
+  if (!fs.existsSync(deviceJson)) throw new BadInputError(`--sim: ${imageDir} is not a device image (it has no device.json).`);
+  const identity = parseDeviceJson(fs.readFileSync(deviceJson, 'utf8'), deviceJson);
+  if (identity.transport !== 'adb') {
+    throw new BadInputError(
+      `--sim: the image's transport is "${identity.transport}"; only the ADB simulator exists so far. Use --image ${imageDir} to rescue it from the folder.`,
+    );
+  }
+  const simulator = startAdbSimulator({
+    imageDir,
+    auth: 'trust-all',
+    log: () => undefined,
+    linkRateMBps: choice.linkRateMBps,
+    unplugAfterBytes: choice.unplugAfterBytes,
+  });
+  const usb = new VirtualUsbDevice(adbPhoneDescriptor(identity), adbUsbFunction(simulator));
+  let source: DeviceSource;
+  try {
+    const adb = await connectAdbUsbDevice(usb, { onWaitingForOwner: choice.onWaitingForOwner });
+    source = openAdbSource(adb, {
+      label: `simulated ${identity.manufacturer} ${identity.model} (ADB over a virtual USB device, image ${imageDir})`,
+      usb: { vendorId: identity.vendorId, productId: identity.productId },
+    });
+  } catch (err) {
+    await simulator.close();
+    throw err;
+  }
+  return {
+    ...source,
+    description: source.description,
+    identity: () => source.identity(),
+    contacts: () => source.contacts(),
+    calendarEvents: (onSkip) => source.calendarEvents(onSkip),
+    media: () => source.media(),
+    openMedia: (entry, from) => source.openMedia(entry, from),
+    async close() {
+      await source.close().catch(() => undefined);
+      await simulator.close();
+    },
+  };
+}
+
+/** A phone by the id `devices` printed; for now a phone in `adb tcpip` mode: adb-tcp:HOST:PORT. */
+async function openDevice(id: string, choice: SourceChoice): Promise<DeviceSource> {
+  const tcp = /^adb-tcp:(.+)$/.exec(id);
+  if (tcp) {
+    const adb = await connectAdbTcp(tcp[1]!, { onWaitingForOwner: choice.onWaitingForOwner });
+    return openAdbSource(adb, { label: `ADB over TCP ${tcp[1]}` });
+  }
+  throw new BadInputError(
+    `--device ${id}: no such phone. Run "lifeboat devices" to list attached phones, or use adb-tcp:HOST:PORT for a phone in "adb tcpip" mode.`,
+  );
+}
+
+export { WAITING_FOR_OWNER_MESSAGE };
