@@ -12,9 +12,10 @@ export interface CliResult {
 }
 
 /** Runs the CLI as a person would (`npm run lifeboat` runs the same file with tsx). */
-export function runCli(args: string[], opts: { cwd?: string } = {}): CliResult {
+export function runCli(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): CliResult {
   const res = spawnSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'native/cli/main.ts'), ...args], {
     cwd: opts.cwd ?? repoRoot,
+    env: { ...process.env, ...opts.env },
     encoding: 'utf8',
     timeout: 120_000,
   });

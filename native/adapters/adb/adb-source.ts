@@ -66,7 +66,14 @@ export function openAdbSource(adb: Adb, description: AdbSourceDescription = {}):
       `the phone stopped answering while ${what} (nothing for ${Math.round(stallLimitMs / 1000)} s); unplug it, plug it in again and run again`,
     );
   };
-  const watch = <T>(what: string, items: AsyncIterable<T>, heartbeat?: Heartbeat) => withStallLimit(items, stallLimitMs, stalled(what), heartbeat);
+  const watch = <T>(what: string, items: AsyncIterable<T>, heartbeat?: Heartbeat) =>
+    withStallLimit(items, stallLimitMs, stalled(what), heartbeat, {
+      promise: disconnected.then(() => {
+        if (!lost) return new Promise(() => undefined); // closed by us: not a lost phone
+        return undefined;
+      }),
+      error: () => lostError(what),
+    });
   /** One awaited step under the same limit. */
   const within = async <T>(what: string, step: () => Promise<T>): Promise<T> => {
     for await (const value of watch(what, (async function* () {

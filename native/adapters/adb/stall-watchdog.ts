@@ -15,12 +15,18 @@ export class Heartbeat {
   }
 }
 
+/**
+ * `gone` settles when the link itself reports that it is down (a pulled USB cable): then the step
+ * fails at once with `onGone()`, instead of waiting out the limit on a read that cannot end.
+ */
 export async function* withStallLimit<T>(
   source: AsyncIterable<T>,
   limitMs: number,
   onStall: () => Promise<unknown>,
   heartbeat: Heartbeat = new Heartbeat(),
+  gone?: { promise: Promise<unknown>; error: () => unknown },
 ): AsyncGenerator<T> {
+  const goneSignal = gone ? gone.promise.then(() => 'gone' as const, () => 'gone' as const) : undefined;
   const iterator = source[Symbol.asyncIterator]();
   let finished = false;
   try {
@@ -35,11 +41,16 @@ export async function* withStallLimit<T>(
         };
         timer = setTimeout(check, limitMs);
       });
-      let result: IteratorResult<T> | 'stalled';
+      let result: IteratorResult<T> | 'stalled' | 'gone';
       try {
-        result = await Promise.race([iterator.next(), stalled]);
+        result = await Promise.race(goneSignal ? [iterator.next(), stalled, goneSignal] : [iterator.next(), stalled]);
       } finally {
         clearTimeout(timer);
+      }
+      if (result === 'gone') {
+        finished = true;
+        void Promise.resolve(iterator.return?.()).catch(() => undefined);
+        throw gone!.error();
       }
       if (result === 'stalled') {
         finished = true;

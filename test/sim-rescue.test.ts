@@ -1,0 +1,100 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoImage, jsonLines, runCli } from './run-cli.ts';
+
+/**
+ * The whole way of a byte without a phone: the demo image served by the ADB simulator behind a
+ * virtual USB device, read by the ADB adapter (@yume-chan/adb), rescued and exported. Its export
+ * must hold what a rescue of the same image folder holds.
+ */
+let dir: string;
+const env = () => ({ XDG_DATA_HOME: path.join(dir, 'data-home') });
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-sim-'));
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function files(root: string, rel = ''): string[] {
+  return fs
+    .readdirSync(path.join(root, rel), { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? files(root, `${rel}${e.name}/`) : [`${rel}${e.name}`]))
+    .sort();
+}
+
+/** Logical lines without the stamps that come from the rescue's own clock. */
+function comparable(text: string, drop: RegExp): string[] {
+  return text
+    .replace(/\r\n[ \t]/g, '')
+    .split('\r\n')
+    .filter((line) => !drop.test(line));
+}
+
+function exportOf(vault: string, out: string): void {
+  const res = runCli(['export', '--vault', vault, '--out', out], { env: env() });
+  expect(res.stderr).not.toMatch(/\n\s+at /);
+  expect(res.code).toBe(0);
+}
+
+describe('rescue --sim', () => {
+  it('gives the same contacts, events and photos as a rescue of the image folder', () => {
+    const simVault = path.join(dir, 'sim-vault');
+    const sim = runCli(['rescue', '--sim', demoImage, '--vault', simVault, '--json'], { env: env() });
+    expect(sim.stderr).not.toMatch(/\n\s+at /);
+    expect(sim.code).toBe(0);
+    const simSummary = jsonLines(sim.stdout).at(-1)!;
+    expect(simSummary).toMatchObject({ type: 'summary', contacts: 12, events: 10, photos: 8, status: 'done' });
+
+    const imageVault = path.join(dir, 'image-vault');
+    expect(runCli(['rescue', '--image', demoImage, '--vault', imageVault]).code).toBe(0);
+    const a = path.join(dir, 'sim-export');
+    const b = path.join(dir, 'image-export');
+    exportOf(simVault, a);
+    exportOf(imageVault, b);
+
+    const payload = files(path.join(a, 'data')).filter((f) => f !== 'report.html');
+    expect(payload).toEqual(files(path.join(b, 'data')).filter((f) => f !== 'report.html'));
+    for (const f of payload.filter((f) => f.startsWith('photos/'))) {
+      expect(fs.readFileSync(path.join(a, 'data', f)).equals(fs.readFileSync(path.join(b, 'data', f))), f).toBe(true);
+    }
+    for (const f of payload.filter((f) => f.startsWith('calendar/'))) {
+      const [x, y] = [a, b].map((root) => comparable(fs.readFileSync(path.join(root, 'data', f), 'utf8'), /^DTSTAMP:/));
+      expect(x, f).toEqual(y);
+    }
+    // `content query` prints BLOB columns as the word BLOB, so contact photos do not come over ADB.
+    const [x, y] = [a, b].map((root) => comparable(fs.readFileSync(path.join(root, 'data/contacts/contacts.vcf'), 'utf8'), /^(REV|PHOTO)[;:]/));
+    expect(x).toEqual(y);
+  });
+
+  it('ends with exit 3 when the cable is pulled, and the next run finishes without fetching again', () => {
+    const vault = path.join(dir, 'unplug-vault');
+    const cut = runCli(['rescue', '--sim', demoImage, '--vault', vault, '--json', '--unplug-after', '6000'], { env: env() });
+    expect(cut.code).toBe(3);
+    expect(cut.stderr).toMatch(/run the same command to resume/);
+    const lost = jsonLines(cut.stdout).at(-1)!;
+    expect(lost).toMatchObject({ type: 'summary', status: 'lost' });
+    expect(runCli(['verify', vault]).code).toBe(0);
+
+    const again = runCli(['rescue', '--sim', demoImage, '--vault', vault, '--json'], { env: env() });
+    expect(again.code).toBe(0);
+    const done = jsonLines(again.stdout).at(-1)!;
+    expect(done).toMatchObject({ contacts: 12, events: 10, photos: 8, status: 'done' });
+    expect(done.skipped as number).toBeGreaterThanOrEqual((lost.contacts as number) + (lost.events as number) + (lost.photos as number));
+  });
+
+  it('says what to fix for sources it cannot use', () => {
+    const cases: string[][] = [
+      ['rescue', '--sim', demoImage, '--image', demoImage, '--vault', path.join(dir, 'v')],
+      ['rescue', '--image', demoImage, '--link-rate', '40', '--vault', path.join(dir, 'v')],
+      ['rescue', '--sim', demoImage, '--link-rate', 'fast', '--vault', path.join(dir, 'v')],
+      ['rescue', '--device', 'usb:9-9', '--vault', path.join(dir, 'v')],
+      ['rescue', '--sim', path.join(dir, 'nope'), '--vault', path.join(dir, 'v')],
+    ];
+    for (const args of cases) {
+      const res = runCli(args, { env: env() });
+      expect(res.code, args.join(' ')).toBe(2);
+      expect(res.stderr, args.join(' ')).not.toMatch(/\n\s+at /);
+    }
+  });
+});
