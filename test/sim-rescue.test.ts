@@ -83,6 +83,29 @@ describe('rescue --sim', () => {
     expect(done.skipped as number).toBeGreaterThanOrEqual((lost.contacts as number) + (lost.events as number) + (lost.photos as number));
   });
 
+  it('lists a simulated phone in `devices --json` with its identity, battery and what can be rescued', () => {
+    const res = runCli(['devices', '--json', '--sim', demoImage], { env: env() });
+    expect(res.code).toBe(0);
+    const phones = JSON.parse(res.stdout.trim()) as Record<string, unknown>[];
+    expect(phones).toEqual([
+      {
+        id: 'sim:LBDEMO0001',
+        transport: 'adb',
+        manufacturer: 'Google',
+        model: 'Pixel 7',
+        serial: 'LBDEMO0001',
+        battery: 23,
+        state: 'ready',
+        rescuable: ['contacts', 'calendar', 'photos'],
+      },
+    ]);
+    // Without a USB bus (these machines, CI) that is said on stderr, not a crash.
+    const none = runCli(['devices', '--json'], { env: env() });
+    expect(none.code).toBe(0);
+    expect(Array.isArray(JSON.parse(none.stdout.trim()))).toBe(true);
+    if (/no USB bus/.test(none.stderr)) expect(JSON.parse(none.stdout.trim())).toEqual([]);
+  });
+
   it('says what to fix for sources it cannot use', () => {
     const cases: string[][] = [
       ['rescue', '--sim', demoImage, '--image', demoImage, '--vault', path.join(dir, 'v')],

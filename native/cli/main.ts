@@ -2,6 +2,7 @@ import { BadInputError, SourceLostError } from '../adapters/errors.ts';
 import { DeviceChoiceNeededError } from '../export/export-bag.ts';
 import { RescueCancelledError } from '../rescue/rescue-run.ts';
 import { EXIT } from './exit-codes.ts';
+import { devicesCommand } from './devices-command.ts';
 import { exportCommand } from './export-command.ts';
 import { rescueCommand } from './rescue-command.ts';
 import { simulateCommand } from './simulate-command.ts';
@@ -13,6 +14,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   export: exportCommand,
   verify: verifyCommand,
   simulate: simulateCommand,
+  devices: devicesCommand,
 };
 
 /** The headless entry point: `npm run --silent lifeboat -- COMMAND ...`. */

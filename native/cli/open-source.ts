@@ -8,6 +8,8 @@ import { parseDeviceJson } from '../adapters/image/device-json.ts';
 import { openDeviceImage } from '../adapters/image/image-source.ts';
 import { startAdbSimulator } from '../sim/adb/adb-simulator.ts';
 import { adbPhoneDescriptor, adbUsbFunction } from '../sim/adb/adb-usb-function.ts';
+import type { DeviceIdentity } from '../model/device.ts';
+import { UsbRegistry } from '../usb/usb-registry.ts';
 import { VirtualUsbDevice } from '../usb/virtual-usb.ts';
 
 export interface SourceChoice {
@@ -34,11 +36,21 @@ export async function openSource(choice: SourceChoice): Promise<DeviceSource> {
   return openDevice(choice.device!, choice);
 }
 
+/** A simulated phone plugged in: its virtual USB device, and a way to unplug and stop it. */
+export interface SimulatedPhone {
+  identity: DeviceIdentity;
+  device: VirtualUsbDevice;
+  close(): Promise<void>;
+}
+
 /**
- * The image served by its transport's simulator, behind an in-process virtual USB device, and
- * reached through the same adapter a real phone is: the whole way of a byte, without a phone.
+ * The image served by its transport's simulator behind an in-process virtual USB device: to the
+ * rest of Lifeboat it is a phone on the bus like any other.
  */
-async function openSimulatedPhone(imageDir: string, choice: SourceChoice): Promise<DeviceSource> {
+export async function plugInSimulatedPhone(
+  imageDir: string,
+  faults: { linkRateMBps?: number; unplugAfterBytes?: number },
+): Promise<SimulatedPhone> {
   const deviceJson = path.join(imageDir, 'device.json');
   if (!fs.existsSync(deviceJson)) throw new BadInputError(`--sim: ${imageDir} is not a device image (it has no device.json).`);
   const identity = parseDeviceJson(fs.readFileSync(deviceJson, 'utf8'), deviceJson);
@@ -51,23 +63,39 @@ async function openSimulatedPhone(imageDir: string, choice: SourceChoice): Promi
     imageDir,
     auth: 'trust-all',
     log: () => undefined,
-    linkRateMBps: choice.linkRateMBps,
-    unplugAfterBytes: choice.unplugAfterBytes,
+    linkRateMBps: faults.linkRateMBps,
+    unplugAfterBytes: faults.unplugAfterBytes,
   });
-  const usb = new VirtualUsbDevice(adbPhoneDescriptor(identity), adbUsbFunction(simulator));
+  const device = new VirtualUsbDevice(adbPhoneDescriptor(identity), adbUsbFunction(simulator));
+  return {
+    identity,
+    device,
+    async close() {
+      await device.close().catch(() => undefined);
+      await simulator.close();
+    },
+  };
+}
+
+/** The simulated phone, reached through the same adapter a real phone is: the whole way of a byte. */
+async function openSimulatedPhone(imageDir: string, choice: SourceChoice): Promise<DeviceSource> {
+  const phone = await plugInSimulatedPhone(imageDir, choice);
   let source: DeviceSource;
   try {
-    const adb = await connectAdbUsbDevice(usb, { onWaitingForOwner: choice.onWaitingForOwner });
+    const adb = await connectAdbUsbDevice(phone.device, { onWaitingForOwner: choice.onWaitingForOwner });
     source = openAdbSource(adb, {
-      label: `simulated ${identity.manufacturer} ${identity.model} (ADB over a virtual USB device, image ${imageDir})`,
-      usb: { vendorId: identity.vendorId, productId: identity.productId },
+      label: `simulated ${phone.identity.manufacturer} ${phone.identity.model} (ADB over a virtual USB device, image ${imageDir})`,
+      usb: { vendorId: phone.identity.vendorId, productId: phone.identity.productId },
     });
   } catch (err) {
-    await simulator.close();
+    await phone.close();
     throw err;
   }
+  return withCleanup(source, phone.close);
+}
+
+function withCleanup(source: DeviceSource, cleanup: () => Promise<void>): DeviceSource {
   return {
-    ...source,
     description: source.description,
     identity: () => source.identity(),
     contacts: () => source.contacts(),
@@ -76,7 +104,7 @@ async function openSimulatedPhone(imageDir: string, choice: SourceChoice): Promi
     openMedia: (entry, from) => source.openMedia(entry, from),
     async close() {
       await source.close().catch(() => undefined);
-      await simulator.close();
+      await cleanup();
     },
   };
 }
@@ -87,6 +115,18 @@ async function openDevice(id: string, choice: SourceChoice): Promise<DeviceSourc
   if (tcp) {
     const adb = await connectAdbTcp(tcp[1]!, { onWaitingForOwner: choice.onWaitingForOwner });
     return openAdbSource(adb, { label: `ADB over TCP ${tcp[1]}` });
+  }
+  if (id.startsWith('usb:')) {
+    const registry = new UsbRegistry();
+    const entry = await registry.find(id);
+    if (entry) {
+      const adb = await connectAdbUsbDevice(entry.device, { onWaitingForOwner: choice.onWaitingForOwner });
+      return withCleanup(
+        openAdbSource(adb, { usb: { vendorId: entry.device.vendorId, productId: entry.device.productId } }),
+        () => registry.close(),
+      );
+    }
+    await registry.close();
   }
   throw new BadInputError(
     `--device ${id}: no such phone. Run "lifeboat devices" to list attached phones, or use adb-tcp:HOST:PORT for a phone in "adb tcpip" mode.`,

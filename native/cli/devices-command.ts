@@ -1,0 +1,113 @@
+import { connectAdbUsbDevice } from '../adapters/adb/adb-connect.ts';
+import { openAdbSource } from '../adapters/adb/adb-source.ts';
+import type { DeviceIdentity } from '../model/device.ts';
+import { CATEGORIES, type Category } from '../rescue/categories.ts';
+import type { UsbDevice } from '../usb/usb-device.ts';
+import { UsbRegistry, type UsbDeviceEntry } from '../usb/usb-registry.ts';
+import { EXIT } from './exit-codes.ts';
+import { plugInSimulatedPhone } from './open-source.ts';
+import { parseOptions } from './parse-options.ts';
+
+/** One line of `devices --json`: a phone, and what can be rescued through it now. */
+export interface DeviceListing {
+  id: string;
+  transport: DeviceIdentity['transport'];
+  manufacturer: string;
+  model: string;
+  serial: string;
+  battery: number | null;
+  /** ready | needs-allow | busy | unsupported */
+  state: string;
+  rescuable: Category[];
+  /** What the person should do, when the phone is not ready. */
+  hint?: string;
+}
+
+/**
+ * `devices [--json] [--sim IMAGE ...]`: the phones attached over USB (each `--sim` plugs in one
+ * simulated phone behind a virtual USB device). ADB phones are asked for their identity and
+ * battery; a phone that shows "Allow USB debugging?" is listed as waiting for that.
+ */
+export async function devicesCommand(args: string[]): Promise<number> {
+  const { values } = parseOptions('devices', args, {
+    json: { type: 'boolean', default: false },
+    sim: { type: 'string', multiple: true },
+  });
+  const registry = new UsbRegistry();
+  const closers: (() => Promise<void>)[] = [];
+  try {
+    for (const image of values.sim ?? []) {
+      const plugged = await plugInSimulatedPhone(image, {});
+      registry.addVirtual(plugged.device, plugged.identity.serial);
+      closers.push(plugged.close);
+    }
+    const listing = await registry.list();
+    const phones: DeviceListing[] = [];
+    for (const entry of listing.devices) {
+      const phone = await describe(entry);
+      if (phone) phones.push(phone);
+    }
+    if (values.json) process.stdout.write(`${JSON.stringify(phones)}\n`);
+    else if (phones.length === 0) process.stdout.write('No phone found.\n');
+    else for (const p of phones) process.stdout.write(`${formatLine(p)}\n`);
+    for (const problem of listing.problems) process.stderr.write(`devices: ${problem}\n`);
+    return EXIT.ok;
+  } finally {
+    for (const close of closers) await close().catch(() => undefined);
+  }
+}
+
+async function describe(entry: UsbDeviceEntry): Promise<DeviceListing | undefined> {
+  const device = entry.device;
+  const fromUsb = {
+    id: entry.id,
+    manufacturer: device.manufacturerName ?? 'unknown',
+    model: device.productName ?? 'unknown',
+    serial: device.serialNumber ?? '',
+    battery: null,
+  };
+  if (hasInterface(device, (a) => a.interfaceClass === 0xff && a.interfaceSubclass === 0x42 && a.interfaceProtocol === 0x01)) {
+    let waiting = false;
+    try {
+      const adb = await connectAdbUsbDevice(device, {
+        onWaitingForOwner: () => (waiting = true),
+        allowTimeoutMs: 5_000,
+        handshakeTimeoutMs: 5_000,
+      });
+      const source = openAdbSource(adb, { usb: { vendorId: device.vendorId, productId: device.productId } });
+      try {
+        const id = await source.identity();
+        return { ...fromUsb, transport: 'adb', manufacturer: id.manufacturer, model: id.model, serial: id.serial, battery: id.battery, state: 'ready', rescuable: [...CATEGORIES] };
+      } finally {
+        await source.close();
+      }
+    } catch (err) {
+      const busy = /kill-server|another program/i.test((err as Error).message);
+      return {
+        ...fromUsb,
+        transport: 'adb',
+        state: busy ? 'busy' : waiting ? 'needs-allow' : 'unsupported',
+        rescuable: [],
+        hint: (err as Error).message,
+      };
+    }
+  }
+  const mtp = hasInterface(device, (a) => a.interfaceClass === 6 || /\bMTP\b/.test(a.interfaceName ?? ''));
+  if (mtp) {
+    return { ...fromUsb, transport: 'mtp', state: 'unsupported', rescuable: [], hint: 'MTP phones are listed but not yet rescued by this version.' };
+  }
+  return undefined; // not a phone Lifeboat can talk to
+}
+
+function hasInterface(
+  device: UsbDevice,
+  test: (alternate: { interfaceClass: number; interfaceSubclass: number; interfaceProtocol: number; interfaceName?: string | null }) => boolean,
+): boolean {
+  return device.configurations.some((c) => c.interfaces.some((i) => i.alternates.some(test)));
+}
+
+function formatLine(p: DeviceListing): string {
+  const battery = p.battery === null ? 'battery unknown' : `battery ${p.battery}%`;
+  const what = p.rescuable.length ? `can rescue ${p.rescuable.join(', ')}` : p.hint ?? p.state;
+  return `${p.id}  ${p.manufacturer} ${p.model} (serial ${p.serial}), ${p.transport}, ${battery}: ${what}`;
+}
