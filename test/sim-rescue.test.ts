@@ -1,8 +1,11 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoImage, jsonLines, runCli } from './run-cli.ts';
+import { makeJpeg } from '../native/sim/jpeg-fixture.ts';
+import { demoImage, jsonLines, repoRoot, runCli } from './run-cli.ts';
 
 /**
  * The whole way of a byte without a phone: the demo image served by the ADB simulator behind a
@@ -104,6 +107,39 @@ describe('rescue --sim', () => {
     expect(none.code).toBe(0);
     expect(Array.isArray(JSON.parse(none.stdout.trim()))).toBe(true);
     if (/no USB bus/.test(none.stderr)) expect(JSON.parse(none.stdout.trim())).toEqual([]);
+  });
+
+  it('leaves the vault consistent when killed (SIGKILL) mid-transfer, and the next run finishes the job', async () => {
+    const image = path.join(dir, 'kill-image');
+    fs.cpSync(demoImage, image, { recursive: true });
+    const camera = path.join(image, 'storage', 'DCIM', 'Burst');
+    fs.mkdirSync(camera, { recursive: true });
+    for (let i = 0; i < 24; i++) {
+      const head = makeJpeg({ dateTimeOriginal: '2023:03:03 03:03:03' });
+      fs.writeFileSync(path.join(camera, `B${i}.jpg`), Buffer.concat([head, randomBytes(1_000_000 - head.length)]));
+    }
+    const vault = path.join(dir, 'kill-vault');
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(repoRoot, 'native/cli/main.ts'), 'rescue', '--sim', image, '--vault', vault, '--json', '--link-rate', '8'],
+      { cwd: repoRoot, env: { ...process.env, ...env() }, stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    let seen = '';
+    await new Promise<void>((resolve) => {
+      child.stdout.on('data', (d: Buffer) => {
+        seen += d.toString();
+        const lines = jsonLines(seen.slice(0, seen.lastIndexOf('\n') + 1));
+        if (lines.some((l) => l.type === 'progress' && l.category === 'photos' && (l.items as number) >= 4)) child.kill('SIGKILL');
+      });
+      child.on('exit', () => resolve());
+    });
+    expect(runCli(['verify', vault]).code).toBe(0);
+    const again = runCli(['rescue', '--sim', image, '--vault', vault, '--json'], { env: env() });
+    expect(again.code).toBe(0);
+    const done = jsonLines(again.stdout).at(-1)!;
+    expect(done).toMatchObject({ contacts: 12, events: 10, photos: 32, status: 'done' });
+    expect(done.skipped as number).toBeGreaterThanOrEqual(12 + 10 + 4);
+    expect(runCli(['verify', vault]).code).toBe(0);
   });
 
   it('says what to fix for sources it cannot use', () => {
