@@ -2,9 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { BadInputError } from '../adapters/errors.ts';
-import { writeAll } from '../util/files.ts';
-
-const WRITE_BATCH_BYTES = 1 << 20;
+import { writeHashedFile } from '../util/files.ts';
 
 export const BAGIT_VERSION_TEXT = 'BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n';
 
@@ -60,37 +58,11 @@ export class BagWriter {
     const target = this.resolveInside(relPath);
     await fs.mkdir(path.dirname(target), { recursive: true });
     const tmp = `${target}.${randomUUID()}.part`;
-    const file = await fs.open(tmp, 'wx', 0o644);
-    const hash = createHash('sha256');
-    let size = 0;
-    try {
-      // Many small pieces (one vCard each) are gathered into larger writes: one system call per MiB.
-      let pending: Uint8Array[] = [];
-      let pendingBytes = 0;
-      for await (const chunk of source) {
-        hash.update(chunk);
-        size += chunk.byteLength;
-        pending.push(chunk);
-        pendingBytes += chunk.byteLength;
-        if (pendingBytes >= WRITE_BATCH_BYTES) {
-          await writeAll(file, pending.length === 1 ? pending[0]! : Buffer.concat(pending));
-          pending = [];
-          pendingBytes = 0;
-        }
-      }
-      if (pendingBytes > 0) await writeAll(file, Buffer.concat(pending));
-      await file.sync();
-    } catch (err) {
-      await file.close().catch(() => undefined);
-      await fs.rm(tmp, { force: true });
-      throw err;
-    }
-    await file.close();
+    const { sha256, size } = await writeHashedFile(tmp, source, undefined, 0o644);
     // link + unlink instead of rename: never replace a file that appeared under the same name.
     await fs.link(tmp, target);
     await fs.rm(tmp);
     if (mtime) await fs.utimes(target, mtime, mtime);
-    const sha256 = hash.digest('hex');
     this.manifest.set(relPath, sha256);
     this.payloadBytes += size;
     return { relPath, sha256, size };

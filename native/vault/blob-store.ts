@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
-import { syncDir, writeAll } from '../util/files.ts';
+import { syncDir, writeHashedFile } from '../util/files.ts';
 
 export interface StoredBlob {
   sha256: string;
@@ -44,24 +44,7 @@ export class BlobStore {
   async put(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, onChunk?: (chunk: Uint8Array) => void): Promise<StoredBlob> {
     await fs.mkdir(this.tmpDir, { recursive: true });
     const tmp = path.join(this.tmpDir, `${randomUUID()}.part`);
-    const file = await fs.open(tmp, 'wx', 0o600);
-    const hash = createHash('sha256');
-    let size = 0;
-    try {
-      for await (const chunk of source) {
-        hash.update(chunk);
-        await writeAll(file, chunk);
-        size += chunk.byteLength;
-        onChunk?.(chunk);
-      }
-      await file.sync();
-    } catch (err) {
-      await file.close().catch(() => undefined);
-      await fs.rm(tmp, { force: true });
-      throw err;
-    }
-    await file.close();
-    const sha256 = hash.digest('hex');
+    const { sha256, size } = await writeHashedFile(tmp, source, onChunk);
     const dest = this.pathOf(sha256);
     if (await this.has(sha256)) {
       // The same bytes are already safe (another phone, another folder): keep one copy.
