@@ -2,8 +2,10 @@
  * `npm run bench`: the speed and memory figures README keeps.
  *  (a) rescue --image of 2 GiB of photos against `cp -r` + `sha256sum` of the same files, one run;
  *  (b) peak memory of that rescue as the image grows (0.5, 1, 2 GiB);
- *  (c) rescue and export of 100,000 contacts and 50,000 events: time and memory.
- * `--update-readme` writes the table into README.md. Work files go to .bench/ (git-ignored).
+ *  (c) rescue and export of 100,000 contacts and 50,000 events: time and memory;
+ *  (d)-(f) the ADB benchmarks (bench/adb-benchmarks.ts).
+ * `BENCH_ONLY=adb` runs (d)-(f) alone, `BENCH_ONLY=image` (a)-(c) alone.
+ * `--update-readme` writes the table into README.md (whole runs only). Work files go to .bench/ (git-ignored).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -13,6 +15,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeCalendarDb, writeContactsDb } from '../native/sim/android-provider-writer.ts';
 import { makeJpeg } from '../native/sim/jpeg-fixture.ts';
+import { adbBenchmarks } from './adb-benchmarks.ts';
 import { syntheticContacts, syntheticEvents } from './synthetic-phone.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -21,6 +24,7 @@ const PHOTO_BYTES = 4 * 1024 * 1024;
 const PHOTO_COUNT = Number(process.env.BENCH_PHOTOS ?? 512); // 512 × 4 MiB = 2 GiB
 const CONTACTS = Number(process.env.BENCH_CONTACTS ?? 100_000);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 50_000);
+const ONLY = process.env.BENCH_ONLY ?? '';
 
 interface Stats {
   code: number;
@@ -108,6 +112,10 @@ const mb = (bytes: number) => (bytes / 1e6).toFixed(0);
 const s = (ms: number) => (ms / 1000).toFixed(2);
 
 async function main() {
+  if (!['', 'adb', 'image'].includes(ONLY)) throw new Error(`BENCH_ONLY must be adb or image, not "${ONLY}"`);
+  if (ONLY && process.argv.includes('--update-readme')) {
+    throw new Error('--update-readme writes the whole table: run without BENCH_ONLY');
+  }
   fs.mkdirSync(work, { recursive: true });
   const rows: string[][] = [];
 
@@ -118,6 +126,24 @@ async function main() {
   const full = images.get(PHOTO_COUNT)!;
   const gib = (n: number) => ((n * PHOTO_BYTES) / 2 ** 30).toFixed(2);
 
+  if (ONLY !== 'adb') await imageBenchmarks(rows, full, images, sizes, gib);
+  if (ONLY !== 'image') {
+    rows.push(
+      ...(await adbBenchmarks({
+        root,
+        work,
+        fullImage: full,
+        halfImage: images.get(sizes[1]!)!,
+        gib: (bytes) => (bytes / 2 ** 30).toFixed(2),
+        deviceJson,
+        log,
+      })),
+    );
+  }
+  printTable(rows);
+}
+
+async function imageBenchmarks(rows: string[][], full: string, images: Map<number, string>, sizes: number[], gib: (n: number) => string) {
   // (a) Two rounds, alternating, so neither side always runs first.
   warm(path.join(full, 'storage/DCIM/Camera'));
   const cpTimes: number[] = [];
@@ -175,7 +201,9 @@ async function main() {
     `peak ${mb(exp.maxRssBytes)} MB`,
     `contacts.vcf ${mb(vcf)} MB`,
   ]);
+}
 
+function printTable(rows: string[][]) {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const table = [
     `Measured ${new Date().toISOString().slice(0, 10)} on ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}:`,

@@ -26,7 +26,15 @@ export async function* withStallLimit<T>(
   heartbeat: Heartbeat = new Heartbeat(),
   gone?: { promise: Promise<unknown>; error: () => unknown },
 ): AsyncGenerator<T> {
-  const goneSignal = gone ? gone.promise.then(() => 'gone' as const, () => 'gone' as const) : undefined;
+  // One reaction on the long-lived `gone` promise per walk, and a fresh promise per step: racing
+  // the long-lived promise itself would leave one reaction on it per step, each holding that
+  // step's result (a chunk of the file) until the connection closes.
+  let isGone = false;
+  let wakeOnGone: (() => void) | undefined;
+  gone?.promise.then(
+    () => { isGone = true; wakeOnGone?.(); },
+    () => { isGone = true; wakeOnGone?.(); },
+  );
   const iterator = source[Symbol.asyncIterator]();
   let finished = false;
   try {
@@ -41,11 +49,18 @@ export async function* withStallLimit<T>(
         };
         timer = setTimeout(check, limitMs);
       });
+      const goneSignal = gone
+        ? new Promise<'gone'>((resolve) => {
+            if (isGone) resolve('gone');
+            else wakeOnGone = () => resolve('gone');
+          })
+        : undefined;
       let result: IteratorResult<T> | 'stalled' | 'gone';
       try {
         result = await Promise.race(goneSignal ? [iterator.next(), stalled, goneSignal] : [iterator.next(), stalled]);
       } finally {
         clearTimeout(timer);
+        wakeOnGone = undefined;
       }
       if (result === 'gone') {
         finished = true;
