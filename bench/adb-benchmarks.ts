@@ -11,11 +11,11 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { writeCalendarDb, writeContactsDb } from '../native/sim/android-provider-writer.ts';
 import { syntheticContacts, syntheticEvents } from './synthetic-phone.ts';
+import { freePort } from '../native/util/free-port.ts';
 
 export interface AdbBenchContext {
   root: string;
@@ -221,13 +221,3 @@ async function connectAdb(adb: (args: string[]) => ReturnType<typeof spawnSync>,
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}

@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAdbSimulator, type AdbSimulator } from './adb-simulator.ts';
+import { freePort } from '../../util/free-port.ts';
 
 /**
  * The simulator is faithful when Debian's real adb client (package `adb`, 1:29.0.6) accepts it:
@@ -25,17 +25,6 @@ let askingSimulator: AdbSimulator | undefined;
 let home: string;
 let serial: string;
 let env: NodeJS.ProcessEnv;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function adb(args: string[], timeoutMs = 20_000): Promise<{ stdout: string; stderr: string; code: number }> {
   return new Promise((resolve, reject) => {
