@@ -181,9 +181,10 @@ async function exportCalendars(
   skipped: ReceiptSkip[],
 ): Promise<{ events: number; files: string[] }> {
   const vault = opts.vault;
-  let titleOf = (_key: string) => '';
+  // The event being written, by its key: notes name it the way a person knows it.
+  const titles = new Map<string, string>();
   const onNote = (note: ExportNote) => {
-    const what = note.sourceKey ? `event ${titleOf(note.sourceKey)}` : 'calendar file';
+    const what = note.sourceKey ? `event ${titles.get(note.sourceKey) ?? note.sourceKey}` : 'calendar file';
     if (note.code === 'event-skipped') skipped.push({ what, reason: note.message });
     else notes.push({ what, note: note.message });
   };
@@ -210,8 +211,6 @@ async function exportCalendars(
     return e.uid ?? derivedUid(device, e.sourceKey);
   };
 
-  const titles = new Map<string, string>();
-  titleOf = (key) => titles.get(key) ?? key;
   const files: string[] = [];
   const used = new Set<string>();
   let done = 0;
