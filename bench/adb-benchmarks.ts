@@ -132,7 +132,7 @@ export async function adbBenchmarks(ctx: AdbBenchContext): Promise<string[][]> {
       const start = at(lb, 'category-start', 'photos').ms;
       const done = at(lb, 'category-done', 'photos');
       dcimBytes = Number(done.event.bytes);
-      lbPhases.push(`list+sniff ${s(start - opened)}, transfer ${s(done.ms - start)}`);
+      lbPhases.push(`list ${s(start - opened)}, transfer ${s(done.ms - start)}`);
     };
     const adbRound = (round: number) => {
       ctx.log(`(e) round ${round + 1}: adb pull /sdcard/DCIM ...`);

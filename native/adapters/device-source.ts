@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import type { Contact } from '../model/contact.ts';
 import type { DeviceIdentity } from '../model/device.ts';
 import type { CalendarEvent } from '../model/event.ts';
-import type { MediaEntry } from '../model/media.ts';
+import type { FoundMedia } from '../model/media.ts';
 
 /**
  * What every phone family offers the rescue engine: who the phone is, and three streams to read.
@@ -15,8 +15,9 @@ export interface DeviceSource {
   contacts(): AsyncIterable<Contact>;
   /** `onSkip` hears of rows the source holds but cannot turn into an event, and why. */
   calendarEvents(onSkip?: (reason: string) => void): AsyncIterable<CalendarEvent>;
-  media(): AsyncIterable<MediaEntry>;
+  /** Files where photos live; those without a mediaType are sniffed by the rescue as they are read. */
+  media(): AsyncIterable<FoundMedia>;
   /** A stream of the entry's bytes; `fromOffset` lets a rescue resume a large file. */
-  openMedia(entry: MediaEntry, fromOffset?: number): Promise<Readable>;
+  openMedia(entry: FoundMedia, fromOffset?: number): Promise<Readable>;
   close(): Promise<void>;
 }

@@ -10,6 +10,14 @@ export interface MediaEntry {
   kind: 'photo' | 'video';
 }
 
+/**
+ * A file a source found where photos live, before its content is known: a source that can look
+ * at a file's first bytes cheaply (a folder) gives a full MediaEntry; one that would pay a round
+ * trip per file (a phone over ADB) leaves mediaType and kind out, and the rescue decides from the
+ * first bytes of the transfer itself, dropping what is not a photo or a video.
+ */
+export type FoundMedia = Omit<MediaEntry, 'mediaType' | 'kind'> & Partial<Pick<MediaEntry, 'mediaType' | 'kind'>>;
+
 /** When a photo was taken, and how we know. */
 export interface CaptureTime {
   /** UTC milliseconds. */

@@ -1,7 +1,8 @@
 import { BadInputError, SourceLostError } from '../adapters/errors.ts';
 import type { DeviceSource } from '../adapters/device-source.ts';
-import type { MediaEntry } from '../model/media.ts';
+import type { FoundMedia, MediaEntry } from '../model/media.ts';
 import { CAPTURE_TIME_HEAD_BYTES, captureTimeOf } from '../readers/exif-capture-time.ts';
+import { SNIFF_BYTES, sniffMediaType } from '../readers/media-type.ts';
 import type { Vault } from '../vault/vault.ts';
 import type { Category } from './categories.ts';
 import type { RescueEvent, RescueSummary } from './rescue-events.ts';
@@ -150,13 +151,14 @@ async function rescueMedia(
 ): Promise<void> {
   const category = 'photos';
   // The listing comes first so that progress can say how much is left.
-  const entries: MediaEntry[] = [];
+  const entries: FoundMedia[] = [];
   for await (const entry of opts.source.media()) {
     throwIfCancelled(opts.signal);
     entries.push(entry);
   }
-  const totalItems = entries.length;
-  const totalBytes = entries.reduce((sum, e) => sum + e.size, 0);
+  // Totals shrink when a file turns out, from its first bytes, not to be a photo or a video.
+  let totalItems = entries.length;
+  let totalBytes = entries.reduce((sum, e) => sum + e.size, 0);
   emit({ type: 'category-start', category, totalItems, totalBytes });
 
   let items = 0;
@@ -171,7 +173,7 @@ async function rescueMedia(
     emit({ type: 'progress', category, items, totalItems, bytes, totalBytes, skipped });
   };
 
-  const rescueOne = async (entry: MediaEntry) => {
+  const rescueOne = async (entry: FoundMedia) => {
     if (opts.vault.findSafeMedia(deviceId, entry)) {
       skipped++;
       tally.skipped++;
@@ -183,11 +185,15 @@ async function rescueMedia(
     const head: Uint8Array[] = [];
     let headBytes = 0;
     let readHere = 0;
+    let known: MediaEntry | undefined = isKnownMedia(entry) ? entry : undefined;
     try {
       const stream = await opts.source.openMedia(entry).catch((err: unknown) => {
         throw asItemReadError(err);
       });
-      const blob = await opts.vault.storeBlob(readSource(stream, opts.signal), (chunk) => {
+      const bytesIn = known
+        ? readSource(stream, opts.signal)
+        : sniffedAsRead(readSource(stream, opts.signal), entry, (sniffed) => (known = sniffed));
+      const blob = await opts.vault.storeBlob(bytesIn, (chunk) => {
         if (headBytes < CAPTURE_TIME_HEAD_BYTES) {
           head.push(chunk.subarray(0, CAPTURE_TIME_HEAD_BYTES - headBytes));
           headBytes += Math.min(chunk.byteLength, CAPTURE_TIME_HEAD_BYTES - headBytes);
@@ -198,11 +204,19 @@ async function rescueMedia(
         progress();
       });
       const capture = await captureTimeOf(Buffer.concat(head), entry.mtimeMs);
-      opts.vault.recordMedia(runId, deviceId, { entry: { ...entry, size: blob.size }, capture }, blob);
+      opts.vault.recordMedia(runId, deviceId, { entry: { ...known!, size: blob.size }, capture }, blob);
       saved++;
       // A file that changed size while it was read is kept as read; the totals follow what was stored.
       bytes += entry.size - readHere;
     } catch (err) {
+      if (err instanceof NotMediaError) {
+        // Not a photo or a video after all (a text file named .jpg): not counted, as a folder
+        // source would not have listed it.
+        totalItems--;
+        totalBytes -= entry.size;
+        progress();
+        return;
+      }
       // Only a file the phone could not give is skipped; a vault that cannot write (a full disk)
       // stops the run, so nothing is reported safe that is not.
       if (!(err instanceof ItemReadError)) throw err;
@@ -236,6 +250,54 @@ async function rescueMedia(
   if (failed) throw failed.reason;
   progress(true);
   emit({ type: 'category-done', category, saved, skipped, bytes });
+}
+
+function isKnownMedia(entry: FoundMedia): entry is MediaEntry {
+  return entry.mediaType !== undefined && entry.kind !== undefined;
+}
+
+/** Thrown from a transfer whose first bytes show it is not a photo or a video; the transfer stops there. */
+class NotMediaError extends Error {
+  override readonly name = 'NotMediaError';
+}
+
+/**
+ * The bytes of a file whose type the source did not know, passed on once the first bytes say
+ * what it is (`onSniffed`); a file that is not a photo or a video ends the read at once.
+ * Deciding here, on the transfer itself, spares a phone a second read of every file's head.
+ */
+async function* sniffedAsRead(
+  bytes: AsyncIterable<Uint8Array>,
+  entry: FoundMedia,
+  onSniffed: (known: MediaEntry) => void,
+): AsyncGenerator<Uint8Array> {
+  const wanted = Math.min(SNIFF_BYTES, entry.size);
+  let held: Uint8Array[] = [];
+  let heldBytes = 0;
+  let decided = false;
+  const decide = () => {
+    const sniffed = sniffMediaType(Buffer.concat(held).subarray(0, wanted), entry.path);
+    if (!sniffed) throw new NotMediaError(`${entry.path} is not a photo or a video`);
+    onSniffed({ ...entry, ...sniffed });
+    decided = true;
+  };
+  for await (const chunk of bytes) {
+    if (decided) {
+      yield chunk;
+      continue;
+    }
+    // Held chunks are copies: a source may reuse its buffer once it has yielded.
+    held.push(held.length === 0 && chunk.byteLength >= wanted ? chunk : Uint8Array.from(chunk));
+    heldBytes += chunk.byteLength;
+    if (heldBytes < wanted) continue;
+    decide();
+    for (const h of held) yield h;
+    held = [];
+  }
+  if (!decided) {
+    decide();
+    for (const h of held) yield h;
+  }
 }
 
 /** A read from the phone that failed for this one item (not a lost phone, not a cancel). */

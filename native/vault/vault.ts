@@ -205,7 +205,7 @@ export class Vault {
   }
 
   /** A file with the same path, size and modification time that is already verified in the vault. */
-  findSafeMedia(deviceId: number, entry: MediaEntry): StoredItem<MediaRecord> | undefined {
+  findSafeMedia(deviceId: number, entry: Pick<MediaEntry, 'path' | 'size' | 'mtimeMs'>): StoredItem<MediaRecord> | undefined {
     const row = this.db
       .prepare(
         `SELECT * FROM items WHERE device_id = ? AND kind = 'media' AND source_key = ? AND size = ? AND mtime_ms = ?

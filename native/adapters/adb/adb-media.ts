@@ -1,10 +1,10 @@
 import { Readable } from 'node:stream';
 import { AdbSyncError, LinuxFileType, type Adb, type AdbSync, type AdbSyncEntry } from '@yume-chan/adb';
-import type { MediaEntry } from '../../model/media.ts';
-import { SNIFF_BYTES, sniffMediaType } from '../../readers/media-type.ts';
+import type { FoundMedia } from '../../model/media.ts';
 import { BadInputError } from '../errors.ts';
 import { iterate } from './adb-shell.ts';
 import type { Heartbeat } from './stall-watchdog.ts';
+import type { SyncPool } from './sync-pool.ts';
 
 /**
  * Photos and videos over ADB's sync service (what `adb pull` uses): DCIM, Pictures and Movies of
@@ -14,12 +14,11 @@ import type { Heartbeat } from './stall-watchdog.ts';
  * Symbolic links are never followed; `.thumbnails` (the gallery's cache) is skipped; names are
  * sorted by UTF-16 code unit so two runs list the same way: all as the device-image walker does.
  *
- * What a file is, is decided by its content, as for a device image: a text file named x.jpg is
- * not a photo, a photo without extension is. Each candidate's first bytes are read with its own
- * sync connection that is closed once they are in: sync RECV cannot be stopped or offset, so
- * closing is the only way not to receive the whole file. This costs a round trip or two per file
- * plus what the phone sent ahead (one packet without delayed ACK, which adb-connect keeps off).
- * Deciding by extension would save that, but would list junk as photos and miss renamed ones.
+ * Every regular file is listed without its type: what a file is, is decided by its content, and
+ * over ADB the rescue decides that from the first bytes of the transfer itself (a text file named
+ * x.jpg is dropped there, a photo without extension kept). Reading each file's head beforehand
+ * cost a sync connection and a round trip or two per file, which is most of what made a pull of
+ * many photos slower than `adb pull`.
  *
  * Times: the sync service gives modification times in whole seconds (LIST and LIS2 alike), so
  * mtimeMs is a multiple of 1000.
@@ -39,7 +38,7 @@ const SKIPPED_FOLDERS = new Set(['.thumbnails']);
  */
 export type FileFailure = (error: unknown) => Promise<unknown | undefined>;
 
-export async function* walkAdbMedia(adb: Adb, fileFailed: FileFailure, heartbeat?: Heartbeat): AsyncGenerator<MediaEntry> {
+export async function* walkAdbMedia(adb: Adb, fileFailed: FileFailure, heartbeat?: Heartbeat): AsyncGenerator<FoundMedia> {
   const lister = await adb.sync();
   try {
     const roots: string[] = [...MEDIA_FOLDERS];
@@ -55,7 +54,7 @@ export async function* walkAdbMedia(adb: Adb, fileFailed: FileFailure, heartbeat
         roots.push(...MEDIA_FOLDERS.map((folder) => `storage/${card.name}/${folder}`));
       }
     }
-    for (const root of roots) yield* walkFolder(adb, lister, root, fileFailed, heartbeat);
+    for (const root of roots) yield* walkFolder(lister, root, fileFailed, heartbeat);
   } finally {
     await lister.dispose().catch(() => undefined);
   }
@@ -74,7 +73,7 @@ export function devicePathOf(entryPath: string): string {
   return `${SHARED_STORAGE}/${entryPath}`;
 }
 
-async function* walkFolder(adb: Adb, lister: AdbSync, relative: string, fileFailed: FileFailure, heartbeat?: Heartbeat): AsyncGenerator<MediaEntry> {
+async function* walkFolder(lister: AdbSync, relative: string, fileFailed: FileFailure, heartbeat?: Heartbeat): AsyncGenerator<FoundMedia> {
   let entries: AdbSyncEntry[];
   try {
     entries = await listNames(lister, devicePathOf(`${relative}/x`).slice(0, -2));
@@ -84,49 +83,17 @@ async function* walkFolder(adb: Adb, lister: AdbSync, relative: string, fileFail
     if (stop !== undefined) throw stop;
     return; // a folder that is missing or cannot be read is left out; the walk goes on
   }
-  // The files of a folder are sniffed a few at a time (each is a round trip or two), and given
-  // in name order all the same; sub-folders are walked in their place in that order.
-  const sniffs = new Map<AdbSyncEntry, Promise<ReturnType<typeof sniffMediaType>>>();
-  const files = entries.filter((entry) => entry.type === LinuxFileType.File);
-  let started = 0;
-  const startSniffs = (upTo: number) => {
-    for (; started < Math.min(upTo, files.length); started++) {
-      const file = files[started]!;
-      const sniffing = sniff(adb, `${relative}/${file.name}`, file.size, fileFailed).finally(() => heartbeat?.beat());
-      sniffing.catch(() => undefined); // awaited below, in order; never left unhandled
-      sniffs.set(file, sniffing);
+  for (const entry of entries) {
+    const childRelative = `${relative}/${entry.name}`;
+    if (entry.type === LinuxFileType.Directory) {
+      if (SKIPPED_FOLDERS.has(entry.name.toLowerCase())) continue;
+      yield* walkFolder(lister, childRelative, fileFailed, heartbeat);
+    } else if (entry.type === LinuxFileType.File) {
+      yield { path: childRelative, size: Number(entry.size), mtimeMs: Number(entry.mtime) * 1000 };
     }
-  };
-  let fileIndex = 0;
-  try {
-    for (const entry of entries) {
-      const childRelative = `${relative}/${entry.name}`;
-      if (entry.type === LinuxFileType.Directory) {
-        if (SKIPPED_FOLDERS.has(entry.name.toLowerCase())) continue;
-        yield* walkFolder(adb, lister, childRelative, fileFailed, heartbeat);
-      } else if (entry.type === LinuxFileType.File) {
-        startSniffs(fileIndex + SNIFFS_IN_FLIGHT);
-        fileIndex++;
-        const sniffed = await sniffs.get(entry)!;
-        sniffs.delete(entry);
-        if (!sniffed) continue;
-        yield {
-          path: childRelative,
-          size: Number(entry.size),
-          mtimeMs: Number(entry.mtime) * 1000,
-          mediaType: sniffed.mediaType,
-          kind: sniffed.kind,
-        };
-      }
-      // links, sockets, FIFOs and devices are not photos
-    }
-  } finally {
-    // A walk stopped early still lets the sniffs in flight finish and close their connections.
-    await Promise.allSettled(sniffs.values());
+    // links, sockets, FIFOs and devices are not photos
   }
 }
-
-const SNIFFS_IN_FLIGHT = 4;
 
 /**
  * A folder's entries, sorted, without ".", "..", and names that cannot be a file name here (a
@@ -139,56 +106,20 @@ async function listNames(sync: AdbSync, devicePath: string): Promise<AdbSyncEntr
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-async function sniff(adb: Adb, relative: string, size: bigint, fileFailed: FileFailure): Promise<ReturnType<typeof sniffMediaType>> {
-  let head: Uint8Array;
-  try {
-    head = await readHead(adb, devicePathOf(relative), Math.min(SNIFF_BYTES, Number(size)));
-  } catch (error) {
-    const stop = await fileFailed(error);
-    if (stop !== undefined) throw stop;
-    return null; // unreadable: left out, like a device image's unreadable file
-  }
-  return sniffMediaType(head, relative);
-}
-
-/** The first `length` bytes of a file, on a sync connection of its own that is closed right after. */
-export async function readHead(adb: Adb, devicePath: string, length: number): Promise<Uint8Array> {
-  if (length <= 0) return new Uint8Array(0);
-  const sync = await adb.sync();
-  const head = new Uint8Array(length);
-  let filled = 0;
-  const reader = sync.read(devicePath).getReader();
-  try {
-    while (filled < length) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      const take = Math.min(value.length, length - filled);
-      head.set(value.subarray(0, take), filled);
-      filled += take;
-    }
-    return head.subarray(0, filled);
-  } finally {
-    // Closing the connection first stops the transfer; the library's reader would otherwise
-    // read the rest of the file to keep the sync stream in step.
-    await sync.dispose().catch(() => undefined);
-    reader.cancel().catch(() => undefined);
-  }
-}
-
 /**
  * The file's bytes from `fromOffset`, as a Node stream that reads from the phone only as fast as
  * it is consumed (web-stream backpressure down to ADB's flow control). Sync RECV always starts
  * at byte 0, so resuming still receives the skipped bytes; they are dropped, not kept.
  */
 export async function openAdbMedia(
-  adb: Adb,
-  entry: MediaEntry,
+  pool: SyncPool,
+  entry: FoundMedia,
   fromOffset: number,
   wrapError: (error: unknown) => Promise<unknown>,
   watch: (chunks: AsyncIterable<Uint8Array>) => AsyncIterable<Uint8Array> = (chunks) => chunks,
 ): Promise<Readable> {
   const devicePath = devicePathOf(entry.path);
-  const sync = await adb.sync();
+  const sync = await pool.take();
   async function* chunks(): AsyncGenerator<Uint8Array> {
     let skip = fromOffset;
     let complete = false;
@@ -205,9 +136,11 @@ export async function openAdbMedia(
     } catch (error) {
       throw await wrapError(error);
     } finally {
-      if (!complete) await sync.dispose().catch(() => undefined);
+      // Stopped half-way (not a photo after all, a cancel, a full disk): this connection still
+      // has the rest of the file coming, so it is closed rather than drained.
+      if (complete) pool.giveBack(sync);
+      else pool.discard(sync);
     }
-    await sync.dispose().catch(() => undefined);
   }
   return Readable.from(chunks(), { objectMode: false, highWaterMark: 1024 * 1024 });
 }

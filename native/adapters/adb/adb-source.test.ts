@@ -5,7 +5,8 @@ import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Contact } from '../../model/contact.ts';
 import type { CalendarEvent } from '../../model/event.ts';
-import type { MediaEntry } from '../../model/media.ts';
+import type { FoundMedia, MediaEntry } from '../../model/media.ts';
+import { SNIFF_BYTES, sniffMediaType } from '../../readers/media-type.ts';
 import { startAdbSimulator, type AdbSimulator } from '../../sim/adb/adb-simulator.ts';
 import type { DeviceSource } from '../device-source.ts';
 import { BadInputError } from '../errors.ts';
@@ -89,21 +90,40 @@ describe('ADB source against the simulated phone (TCP)', () => {
     expect(skippedAdb).toEqual(skippedImage);
   });
 
-  it('lists the same photos and videos, and reads the same bytes', async () => {
+  it('lists every file of the photo folders, and reads the same bytes as the image', async () => {
     const overAdb = await all(adbSource.media());
-    const fromImage = (await all(imageSource.media())).filter((e: MediaEntry) => MEDIA_ROOTS.some((root) => e.path.startsWith(root)));
+    const fromImage = (await all(imageSource.media())).filter((e) => MEDIA_ROOTS.some((root) => e.path.startsWith(root)));
     expect(fromImage.length).toBeGreaterThan(0);
-    // The sync service gives whole seconds (a fresh git checkout gives the image's files
-    // sub-second times, so compare at the precision ADB has).
-    const toSeconds = (e: MediaEntry) => ({ ...e, mtimeMs: Math.floor(e.mtimeMs / 1000) * 1000 });
-    expect(overAdb).toEqual(fromImage.map(toSeconds));
+    // ADB leaves the type to the rescue (sniffed from the transfer); the sync service gives
+    // whole seconds (a fresh git checkout gives the image's files sub-second times).
+    const comparable = (e: FoundMedia) => ({ path: e.path, size: e.size, mtimeMs: Math.floor(e.mtimeMs / 1000) * 1000 });
+    expect(overAdb.every((e) => e.mediaType === undefined && e.kind === undefined)).toBe(true);
+    const adbPaths = overAdb.map((e) => e.path);
+    // Every photo the folder walker found, in the same order, plus files that are not photos.
+    expect(adbPaths.filter((p) => fromImage.some((e) => e.path === p))).toEqual(fromImage.map((e) => e.path));
+    for (const entry of fromImage) expect(comparable(overAdb.find((e) => e.path === entry.path)!)).toEqual(comparable(entry));
+    const extras = overAdb.filter((e) => !fromImage.some((i) => i.path === e.path));
     for (const entry of overAdb) {
       const viaAdb = await bytes(await adbSource.openMedia(entry));
+      expect(viaAdb.length, entry.path).toBe(entry.size);
+      if (extras.includes(entry)) {
+        expect(sniffMediaType(viaAdb.subarray(0, SNIFF_BYTES), entry.path), `${entry.path} is no photo`).toBeNull();
+        continue;
+      }
       const viaImage = await bytes(await imageSource.openMedia(entry));
       expect(viaAdb.equals(viaImage), entry.path).toBe(true);
       const tail = await bytes(await adbSource.openMedia(entry, 10));
       expect(tail.equals(viaImage.subarray(10)), `${entry.path} from 10`).toBe(true);
     }
+  });
+
+  it('reads a file again after a read that stopped half-way (the pooled connection is not reused out of step)', async () => {
+    const [first] = await all(adbSource.media());
+    const stream = await adbSource.openMedia(first!);
+    for await (const _chunk of stream) break; // stop after the first chunk
+    const again = await bytes(await adbSource.openMedia(first!));
+    const whole = await bytes(await imageSource.openMedia({ ...first!, mediaType: 'image/jpeg', kind: 'photo' }));
+    expect(again.equals(whole)).toBe(true);
   });
 
   it('refuses paths outside the photo folders', async () => {

@@ -3,7 +3,7 @@ import type { Adb } from '@yume-chan/adb';
 import type { Contact } from '../../model/contact.ts';
 import type { DeviceIdentity } from '../../model/device.ts';
 import type { CalendarEvent } from '../../model/event.ts';
-import type { MediaEntry } from '../../model/media.ts';
+import type { FoundMedia } from '../../model/media.ts';
 import type { DeviceSource } from '../device-source.ts';
 import { BadInputError, SourceLostError } from '../errors.ts';
 import { readAdbCalendar } from './adb-calendar.ts';
@@ -11,6 +11,7 @@ import { readAdbContacts } from './adb-contacts.ts';
 import { readAdbIdentity, type UsbIds } from './adb-identity.ts';
 import { isFileRefusal, openAdbMedia, walkAdbMedia } from './adb-media.ts';
 import { Heartbeat, withStallLimit } from './stall-watchdog.ts';
+import { SyncPool } from './sync-pool.ts';
 
 /**
  * A phone reached over ADB (adb-connect.ts), as a DeviceSource. Read-only by construction: only
@@ -39,6 +40,7 @@ export function openAdbSource(adb: Adb, description: AdbSourceDescription = {}):
       if (!closed) lost = true;
     },
   );
+  const syncPool = new SyncPool(adb);
   const name = `ADB ${description.label ?? adb.banner.model ?? 'phone'} (serial ${adb.serial})`;
 
   /** Whether the connection is gone; a failure is often noticed a moment before the disconnect. */
@@ -115,7 +117,7 @@ export function openAdbSource(adb: Adb, description: AdbSourceDescription = {}):
     calendarEvents(onSkip?: (reason: string) => void): AsyncIterable<CalendarEvent> {
       return guarded('reading the calendar', (heartbeat) => readAdbCalendar(adb, onSkip, heartbeat));
     },
-    media(): AsyncIterable<MediaEntry> {
+    media(): AsyncIterable<FoundMedia> {
       return guarded('listing photos and videos', (heartbeat) =>
         walkAdbMedia(
           adb,
@@ -127,12 +129,12 @@ export function openAdbSource(adb: Adb, description: AdbSourceDescription = {}):
         ),
       );
     },
-    async openMedia(entry: MediaEntry, fromOffset = 0): Promise<Readable> {
+    async openMedia(entry: FoundMedia, fromOffset = 0): Promise<Readable> {
       ensureOpen();
       if (!Number.isSafeInteger(fromOffset) || fromOffset < 0) throw new RangeError(`fromOffset must be a whole number >= 0, got ${fromOffset}`);
       try {
         const what = `reading ${entry.path}`;
-        return await within(what, () => openAdbMedia(adb, entry, fromOffset, (error) => failure(error, what), (chunks) => watch(what, chunks)));
+        return await within(what, () => openAdbMedia(syncPool, entry, fromOffset, (error) => failure(error, what), (chunks) => watch(what, chunks)));
       } catch (error) {
         throw await failure(error, `reading ${entry.path}`);
       }
@@ -140,6 +142,7 @@ export function openAdbSource(adb: Adb, description: AdbSourceDescription = {}):
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
+      await syncPool.close();
       await adb.close().catch(() => undefined);
     },
   };
