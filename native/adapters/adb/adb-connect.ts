@@ -8,6 +8,9 @@ import {
 import { AdbDaemonWebUsbDevice, AdbDefaultInterfaceFilter, findUsbInterface } from '@yume-chan/adb-daemon-webusb';
 import { BadInputError } from '../errors.ts';
 import { credentialStore, defaultDataDir } from './credential-store.ts';
+import {
+  ADB_MAX_PAYLOAD, guardAdbPackets, rememberViolations, violationRecord, withTransferInLimit, type ViolationReport,
+} from './packet-guard.ts';
 import { openTcpAdbConnection } from './tcp-connection.ts';
 
 /**
@@ -51,9 +54,12 @@ export function parseAdbTcpAddress(address: string): { host: string; port: numbe
 
 export async function connectAdbTcp(address: string, options: AdbConnectOptions = {}): Promise<Adb> {
   const { host, port } = parseAdbTcpAddress(address);
-  const { connection, socket } = await openTcpAdbConnection(host, port);
+  const record = violationRecord();
+  const { connection, socket } = await openTcpAdbConnection(host, port, { report: record.report });
   try {
-    return await authenticateAdb(connection, `${host}:${port}`, options);
+    const adb = await authenticateAdb(connection, `${host}:${port}`, options);
+    rememberViolations(adb, record);
+    return adb;
   } catch (error) {
     socket.destroy();
     throw error;
@@ -61,9 +67,12 @@ export async function connectAdbTcp(address: string, options: AdbConnectOptions 
 }
 
 /** A phone on Lifeboat's USB layer (a real device or a simulator's virtual one). */
-export function connectAdbUsbDevice(device: UsbDevice, options: AdbConnectOptions = {}): Promise<Adb> {
-  const pair = toWebUsbPair(device);
-  return connectAdbUsb(pair.device, pair.usb, options);
+export async function connectAdbUsbDevice(device: UsbDevice, options: AdbConnectOptions = {}): Promise<Adb> {
+  const record = violationRecord();
+  const pair = toWebUsbPair(withTransferInLimit(device, ADB_MAX_PAYLOAD, record.report));
+  const adb = await connectAdbUsb(pair.device, pair.usb, options, record.report);
+  rememberViolations(adb, record);
+  return adb;
 }
 
 /**
@@ -71,7 +80,12 @@ export function connectAdbUsbDevice(device: UsbDevice, options: AdbConnectOption
  * disconnects). TODO(native/usb): the WebUSB bridge over the `usb` package and the virtual device
  * (native/usb/) hand us these; until it lands, callers pass any WebUSB implementation.
  */
-export async function connectAdbUsb(device: USBDevice, usbManager: USB, options: AdbConnectOptions = {}): Promise<Adb> {
+export async function connectAdbUsb(
+  device: USBDevice,
+  usbManager: USB,
+  options: AdbConnectOptions = {},
+  report: ViolationReport = () => undefined,
+): Promise<Adb> {
   const adbInterface = findUsbInterface(device, AdbDefaultInterfaceFilter);
   if (!adbInterface) {
     throw new BadInputError(
@@ -79,9 +93,10 @@ export async function connectAdbUsb(device: USBDevice, usbManager: USB, options:
     );
   }
   const adbDevice = new AdbDaemonWebUsbDevice(device, adbInterface, usbManager);
-  let connection;
+  let connection: AdbDaemonConnection;
   try {
-    connection = await adbDevice.connect();
+    const raw = await adbDevice.connect();
+    connection = { readable: guardAdbPackets(raw.readable, report), writable: raw.writable };
   } catch (error) {
     if (error instanceof AdbDaemonWebUsbDevice.DeviceBusyError) {
       throw new BadInputError(

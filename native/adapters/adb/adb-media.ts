@@ -2,7 +2,6 @@ import { Readable } from 'node:stream';
 import { AdbSyncError, LinuxFileType, type Adb, type AdbSync, type AdbSyncEntry } from '@yume-chan/adb';
 import type { FoundMedia } from '../../model/media.ts';
 import { BadInputError } from '../errors.ts';
-import { iterate } from './adb-shell.ts';
 import type { Heartbeat } from './stall-watchdog.ts';
 import type { SyncPool } from './sync-pool.ts';
 
@@ -123,8 +122,24 @@ export async function openAdbMedia(
   async function* chunks(): AsyncGenerator<Uint8Array> {
     let skip = fromOffset;
     let complete = false;
+    let received = 0;
+    const limit = entry.size + Math.max(entry.size, MORE_THAN_LISTED_BYTES);
+    const reader = sync.read(devicePath).getReader();
+    const fromPhone = async function* (): AsyncGenerator<Uint8Array> {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        yield value;
+      }
+    };
     try {
-      for await (const chunk of watch(iterate(sync.read(devicePath)))) {
+      for await (const chunk of watch(fromPhone())) {
+        received += chunk.length;
+        if (received > limit) {
+          throw new BadInputError(
+            `the phone went on sending ${entry.path} past ${limit} bytes, though it listed the file as ${entry.size} bytes; the copy was stopped`,
+          );
+        }
         if (skip >= chunk.length) {
           skip -= chunk.length;
           continue;
@@ -136,14 +151,25 @@ export async function openAdbMedia(
     } catch (error) {
       throw await wrapError(error);
     } finally {
-      // Stopped half-way (not a photo after all, a cancel, a full disk): this connection still
-      // has the rest of the file coming, so it is closed rather than drained.
-      if (complete) pool.giveBack(sync);
-      else pool.discard(sync);
+      if (complete) {
+        pool.giveBack(sync);
+      } else {
+        // Stopped half-way (not a photo after all, a cancel, a full disk, a phone that would not
+        // stop): the library would read the rest of the file to keep the connection in step,
+        // so the connection is closed first, and only then the read given up.
+        await pool.discard(sync);
+        reader.cancel().catch(() => undefined);
+      }
     }
   }
   return Readable.from(chunks(), { objectMode: false, highWaterMark: 1024 * 1024 });
 }
+
+/**
+ * How far a file may outgrow the size it was listed with: a photo edited or a video still being
+ * written between listing and reading grows, but a phone that never stops sending is broken.
+ */
+const MORE_THAN_LISTED_BYTES = 16 * 1024 * 1024;
 
 /** The phone's own "cannot" for one file (FAIL: no such file, permission denied ...). */
 export function isFileRefusal(error: unknown): boolean {

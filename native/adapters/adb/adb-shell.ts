@@ -1,5 +1,6 @@
 import type { Adb } from '@yume-chan/adb';
 import type { ReadableStream } from '@yume-chan/stream-extra';
+import { BadInputError } from '../errors.ts';
 
 /**
  * Running one command on the phone. Shell protocol v2 (Android 7+) keeps stdout, stderr and the
@@ -30,21 +31,27 @@ export async function runShell(adb: Adb, args: readonly string[]): Promise<Shell
     const process = await shell.spawn(command);
     // stderr is read alongside stdout: an unread stream would stall the process on the phone.
     const stderr = collectText(process.stderr, STDERR_LIMIT);
+    const finished = (async () => {
+      const [exitCode, text] = await Promise.all([process.exited, stderr]);
+      return { exitCode, stderr: text };
+    })();
+    // A command stopped half-way (killed, or its connection cut) rejects `finished`; callers
+    // that gave up on it do not await it, and an unawaited rejection would end the process.
+    finished.catch(() => undefined);
     return {
       stdout: iterate(process.stdout),
-      finished: (async () => {
-        const [exitCode, text] = await Promise.all([process.exited, stderr]);
-        return { exitCode, stderr: text };
-      })(),
+      finished,
       kill: async () => {
         await process.kill();
       },
     };
   }
   const process = await adb.subprocess.noneProtocol.spawn(command);
+  const finished = process.exited.then(() => ({ exitCode: undefined, stderr: '' }));
+  finished.catch(() => undefined);
   return {
     stdout: iterate(process.output),
-    finished: process.exited.then(() => ({ exitCode: undefined, stderr: '' })),
+    finished,
     kill: async () => {
       await process.kill();
     },
@@ -60,7 +67,9 @@ export async function shellText(adb: Adb, args: readonly string[], limit = 1024 
     stdout += decoder.decode(chunk, { stream: true });
     if (stdout.length > limit) {
       await run.kill();
-      throw new Error(`"${args.join(' ')}" printed more than ${limit} characters`);
+      throw new BadInputError(
+        `the phone's answer to "${args.join(' ')}" went on past ${limit} characters: its software is misbehaving; restart the phone and run again`,
+      );
     }
   }
   stdout += decoder.decode();

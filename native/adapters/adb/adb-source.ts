@@ -11,6 +11,7 @@ import { readAdbContacts } from './adb-contacts.ts';
 import { readAdbIdentity, type UsbIds } from './adb-identity.ts';
 import { isFileRefusal, openAdbMedia, walkAdbMedia } from './adb-media.ts';
 import { Heartbeat, withStallLimit } from './stall-watchdog.ts';
+import { protocolViolationOf } from './packet-guard.ts';
 import { SyncPool } from './sync-pool.ts';
 
 /**
@@ -49,8 +50,14 @@ export function openAdbSource(adb: Adb, description: AdbSourceDescription = {}):
     await Promise.race([disconnected, new Promise((resolve) => setTimeout(resolve, 200).unref())]);
     return lost;
   };
-  const lostError = (what: string, error?: unknown) =>
-    new SourceLostError(`the connection to the phone was lost while ${what}${error instanceof Error ? ` (${error.message})` : ''}; reconnect it and run again`);
+  const lostError = (what: string, error?: unknown) => {
+    const violation = protocolViolationOf(adb);
+    return violation
+      ? new SourceLostError(
+          `${violation.message}, while ${what}; Lifeboat closed the connection. What was saved before is safe; unplug the phone, restart it and run again`,
+        )
+      : new SourceLostError(`the connection to the phone was lost while ${what}${error instanceof Error ? ` (${error.message})` : ''}; reconnect it and run again`);
+  };
 
   /** The error to throw for a failure met while doing `what`. */
   const failure = async (error: unknown, what: string): Promise<unknown> => {
@@ -64,6 +71,7 @@ export function openAdbSource(adb: Adb, description: AdbSourceDescription = {}):
   const stalled = (what: string) => async (): Promise<unknown> => {
     lost = true;
     await adb.close().catch(() => undefined);
+    if (protocolViolationOf(adb)) return lostError(what);
     return new SourceLostError(
       `the phone stopped answering while ${what} (nothing for ${Math.round(stallLimitMs / 1000)} s); unplug it, plug it in again and run again`,
     );

@@ -29,12 +29,17 @@ export type ContentValue = string | null | typeof CONTENT_BLOB;
 export type ContentRow = Record<string, ContentValue>;
 
 export class ContentQueryFormatError extends Error {
-  override readonly name = 'ContentQueryFormatError';
+  override readonly name: string = 'ContentQueryFormatError';
+}
+
+/** A row that never ends: the command is still printing, so there is no point waiting for it. */
+export class ContentRowTooLongError extends ContentQueryFormatError {
+  override readonly name = 'ContentRowTooLongError';
 }
 
 const NO_RESULT = 'No result found.';
 /** A row larger than this is not a contact or an event: the output is broken or hostile. */
-const MAX_ROW_CHARS = 64 * 1024 * 1024;
+const MAX_ROW_CHARS = 4 * 1024 * 1024;
 
 /**
  * Parses `content query` output as it streams in (text chunks, already decoded from UTF-8), one
@@ -130,7 +135,7 @@ export class ContentQueryParser {
         body = this.buffer.slice(bodyStart, this.buffer.endsWith('\n') ? -1 : undefined);
         this.buffer = '';
       } else {
-        if (this.buffer.length > MAX_ROW_CHARS) throw new ContentQueryFormatError(`row ${this.nextIndex} is longer than ${MAX_ROW_CHARS} characters`);
+        if (this.buffer.length > MAX_ROW_CHARS) throw new ContentRowTooLongError(`row ${this.nextIndex} is longer than ${MAX_ROW_CHARS} characters`);
         return;
       }
       yield this.splitRow(body, this.nextIndex);

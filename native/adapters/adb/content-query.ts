@@ -1,6 +1,7 @@
 import type { Adb } from '@yume-chan/adb';
+import { BadInputError } from '../errors.ts';
 import { runShell } from './adb-shell.ts';
-import { ContentQueryFormatError, parseContentQueryOutput, type ContentRow } from './content-query-output.ts';
+import { ContentQueryFormatError, ContentRowTooLongError, parseContentQueryOutput, type ContentRow } from './content-query-output.ts';
 
 /**
  * `content query` on the phone, as rows. The phone's `shell` user holds READ_CONTACTS and
@@ -18,8 +19,8 @@ export interface ContentQuery {
   sort?: string;
 }
 
-export class ContentQueryError extends Error {
-  override readonly name = 'ContentQueryError';
+/** The provider refused, or printed what cannot be rows: that category cannot be read; the others can. */
+export class ContentQueryError extends BadInputError {
 }
 
 export async function* contentQuery(adb: Adb, query: ContentQuery): AsyncGenerator<ContentRow> {
@@ -33,8 +34,11 @@ export async function* contentQuery(adb: Adb, query: ContentQuery): AsyncGenerat
     complete = true;
   } catch (error) {
     if (!(error instanceof ContentQueryFormatError)) throw error;
-    // Output that is not rows is most often the provider's refusal, told on stderr.
-    const { stderr } = await run.finished.catch(() => ({ stderr: '' }));
+    // Output that is not rows is most often the provider's refusal, told on stderr; a command
+    // still printing (broken or hostile) is stopped first, and its stderr waited for briefly.
+    await run.kill().catch(() => undefined);
+    const { stderr } =
+      error instanceof ContentRowTooLongError ? { stderr: '' } : await withinMs(run.finished, 2000).catch(() => ({ stderr: '' }));
     throw new ContentQueryError(`content query ${query.uri} failed: ${providerError(stderr) ?? error.message}`);
   } finally {
     if (!complete) await run.kill().catch(() => undefined);
@@ -60,4 +64,20 @@ async function* decodeUtf8(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<st
   }
   const rest = decoder.decode();
   if (rest) yield rest;
+}
+
+function withinMs<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('timeout')), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
 }

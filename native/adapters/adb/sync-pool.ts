@@ -31,8 +31,8 @@ export class SyncPool {
   }
 
   /** Closes a connection that may be out of step (a transfer stopped half-way, an error). */
-  discard(sync: AdbSync): void {
-    void sync.dispose().catch(() => undefined);
+  async discard(sync: AdbSync): Promise<void> {
+    await sync.dispose().catch(() => undefined);
   }
 
   async close(): Promise<void> {

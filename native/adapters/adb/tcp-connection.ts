@@ -2,6 +2,7 @@ import net from 'node:net';
 import { AdbPacket, AdbPacketSerializeStream, type AdbDaemonConnection } from '@yume-chan/adb';
 import { MaybeConsumable, ReadableStream, StructDeserializeStream, pipeFrom } from '@yume-chan/stream-extra';
 import { BadInputError } from '../errors.ts';
+import { guardAdbByteStream, guardAdbPackets, type ViolationReport } from './packet-guard.ts';
 
 /**
  * The ADB daemon protocol straight over TCP, as a phone put in `adb tcpip 5555` mode (or the
@@ -9,7 +10,12 @@ import { BadInputError } from '../errors.ts';
  * library parses and writes packets; this only joins a node:net socket to its web streams,
  * with backpressure both ways (a paused socket when the reader lags, awaited 'drain' on write).
  */
-export async function openTcpAdbConnection(host: string, port: number, options: { connectTimeoutMs?: number } = {}): Promise<{ connection: AdbDaemonConnection; socket: net.Socket }> {
+export async function openTcpAdbConnection(
+  host: string,
+  port: number,
+  options: { connectTimeoutMs?: number; report?: ViolationReport } = {},
+): Promise<{ connection: AdbDaemonConnection; socket: net.Socket }> {
+  const report: ViolationReport = options.report ?? (() => undefined);
   const socket = await connectSocket(host, port, options.connectTimeoutMs ?? 10_000);
   socket.setNoDelay(true);
 
@@ -76,7 +82,7 @@ export async function openTcpAdbConnection(host: string, port: number, options: 
   });
 
   const connection: AdbDaemonConnection = {
-    readable: bytes.pipeThrough(new StructDeserializeStream(AdbPacket)),
+    readable: guardAdbPackets(guardAdbByteStream(bytes, report).pipeThrough(new StructDeserializeStream(AdbPacket)), report),
     writable: pipeFrom(sink, new AdbPacketSerializeStream()),
   };
   return { connection, socket };

@@ -8,6 +8,7 @@ import {
   AUTH_TOKEN, AUTH_TOKEN_SIZE, commandName, MAX_PAYLOAD, MAX_PAYLOAD_V1,
 } from './adb-protocol-constants.ts';
 import { DeviceStream, type StreamPacketSink } from './adb-stream.ts';
+import { corruptHeader, isPacketHostility, type AdbHostility } from './hostile-phone.ts';
 import { LinkShaper, type LinkFaults } from './link-shaper.ts';
 
 /** What a service does with the host's side of its stream. */
@@ -31,6 +32,8 @@ export interface DeviceConnectionOptions {
   maxPayload?: number;
   /** Logs every packet's command, args and payload size (debugging a client). */
   tracePackets?: boolean;
+  /** A broken or hostile phone (hostile-phone.ts); only the packet-level kinds act here. */
+  hostility?: AdbHostility;
 }
 
 type State = 'waiting-for-cnxn' | 'authenticating' | 'online' | 'closed';
@@ -56,7 +59,9 @@ export class AdbDeviceConnection implements StreamPacketSink {
   private failedSignatures = 0;
   private keyOffered = false;
   private nextLocalId = 1;
-  private readonly streams = new Map<number, { stream: DeviceStream; handler: ServiceHandler }>();
+  private readonly streams = new Map<number, { stream: DeviceStream; handler: ServiceHandler; service: string }>();
+  /** The packet-level hostility strikes once, then the phone carries on as if nothing happened. */
+  private struck = false;
   private readonly link: LinkShaper;
   private sendQueue: Promise<void> = Promise.resolve();
   private stalled = false;
@@ -219,7 +224,7 @@ export class AdbDeviceConnection implements StreamPacketSink {
       this.send({ command: A_CLSE, arg0: 0, arg1: remoteId, payload: Buffer.alloc(0) });
       return;
     }
-    this.streams.set(localId, { stream, handler });
+    this.streams.set(localId, { stream, handler, service });
     this.send({ command: A_OKAY, arg0: localId, arg1: remoteId, payload: Buffer.alloc(0) });
     stream.accept();
   }
@@ -254,7 +259,13 @@ export class AdbDeviceConnection implements StreamPacketSink {
 
   // StreamPacketSink: what streams send.
   sendWrite(localId: number, remoteId: number, data: Buffer): void {
-    this.send({ command: A_WRTE, arg0: localId, arg1: remoteId, payload: data });
+    const hostility = this.options.hostility;
+    const strike = isPacketHostility(hostility) && !this.struck && this.streams.get(localId)?.service === 'sync:';
+    if (strike) {
+      this.struck = true;
+      this.options.log(`hostile phone: ${hostility} on a sync packet`);
+    }
+    this.send({ command: A_WRTE, arg0: localId, arg1: remoteId, payload: data, ...(strike ? { corrupt: hostility } : {}) });
   }
 
   sendClose(localId: number, remoteId: number): void {
@@ -270,7 +281,8 @@ export class AdbDeviceConnection implements StreamPacketSink {
   private async transmit(packet: AdbPacket): Promise<void> {
     if (this.state === 'closed' || this.stalled) return;
     if (this.options.tracePackets) this.options.log(`send ${commandName(packet.command)} ${packet.arg0} ${packet.arg1} ${packet.payload.length}`);
-    const header = encodeHeader(packet, this.peerVersion);
+    const plainHeader = encodeHeader(packet, this.peerVersion);
+    const header = packet.corrupt ? corruptHeader(plainHeader, packet.corrupt) : plainHeader;
     const verdict = this.link.admit(packet.payload.length);
     if (verdict.kind === 'cut') {
       await this.writeChunk(header);

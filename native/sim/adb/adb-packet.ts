@@ -1,4 +1,5 @@
 import { A_VERSION_SKIP_CHECKSUM, HEADER_SIZE } from './adb-protocol-constants.ts';
+import type { PacketHostility } from './hostile-phone.ts';
 
 /**
  * One ADB packet: a 24-byte header of six little-endian u32 (command, arg0, arg1, data_length,
@@ -10,6 +11,8 @@ export interface AdbPacket {
   arg0: number;
   arg1: number;
   payload: Buffer;
+  /** Sent with a header made wrong on purpose (a hostile phone, for tests). */
+  corrupt?: PacketHostility;
 }
 
 /**

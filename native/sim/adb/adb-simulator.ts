@@ -6,6 +6,7 @@ import { AdbDeviceConnection, type ServiceHandler } from './adb-device-connectio
 import type { DeviceStream } from './adb-stream.ts';
 import { collectingOutput } from './command-output.ts';
 import { deviceBanner, loadDeviceProfile, type DeviceProfile } from './device-profile.ts';
+import type { AdbHostility } from './hostile-phone.ts';
 import type { LinkFaults } from './link-shaper.ts';
 import { ProviderDatabases } from './provider-databases.ts';
 import { runShellCommand } from './shell-interpreter.ts';
@@ -28,6 +29,8 @@ export interface AdbSimulatorOptions extends LinkFaults {
   log?: (message: string) => void;
   /** Also log every packet (command, args, payload size). */
   tracePackets?: boolean;
+  /** Misbehave in one of the ways of hostile-phone.ts (tests that a broken phone never wins). */
+  hostility?: AdbHostility;
 }
 
 export interface AdbSimulator {
@@ -50,7 +53,8 @@ export function startAdbSimulator(options: AdbSimulatorOptions): AdbSimulator {
   const banner = deviceBanner(profile);
   const storageRoot = path.join(options.imageDir, 'storage');
   const databases = new ProviderDatabases(options.imageDir);
-  const context = { profile, databases };
+  const hostility = options.hostility;
+  const context = { profile, databases, hostility };
   const auth = new AuthGate({
     mode: options.auth,
     trustedKeys: options.trustedKeys,
@@ -69,7 +73,7 @@ export function startAdbSimulator(options: AdbSimulatorOptions): AdbSimulator {
 
   const openService = (service: string, stream: DeviceStream): ServiceHandler | undefined => {
     log(`OPEN "${service.slice(0, 200)}"`);
-    if (service === 'sync:') return startSyncService(stream, storageRoot, log);
+    if (service === 'sync:') return startSyncService(stream, storageRoot, log, hostility);
     return startShellService(service, stream, context, log);
   };
 
@@ -78,7 +82,7 @@ export function startAdbSimulator(options: AdbSimulatorOptions): AdbSimulator {
       duplex.destroy();
       throw new Error('the simulator is closed');
     }
-    const connection = new AdbDeviceConnection(duplex, { banner, auth, openService, faults, log, tracePackets: options.tracePackets });
+    const connection = new AdbDeviceConnection(duplex, { banner, auth, openService, faults, log, tracePackets: options.tracePackets, hostility });
     connections.add(connection);
     void connection.closed.then(() => connections.delete(connection));
     return connection;

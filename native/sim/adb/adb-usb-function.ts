@@ -2,6 +2,7 @@ import { Duplex } from 'node:stream';
 import { adbInterface } from '../../usb/virtual-descriptors.ts';
 import type { VirtualUsbDescriptor, VirtualUsbFunction, VirtualUsbPort } from '../../usb/virtual-usb.ts';
 import type { AdbSimulator } from './adb-simulator.ts';
+import { MAX_PAYLOAD } from './adb-protocol-constants.ts';
 
 const HEADER_BYTES = 24;
 const IN_ENDPOINT = 1;
@@ -53,9 +54,25 @@ export function adbUsbFunction(simulator: AdbSimulator): VirtualUsbFunction {
     },
   });
 
+  // After a header announcing more than any packet holds (a hostile phone's), packets can no
+  // longer be told apart: what follows goes out as it comes.
+  let unframed = false;
   async function sendWholePackets(): Promise<void> {
-    while (pending.length >= HEADER_BYTES) {
+    while (pending.length >= HEADER_BYTES || (unframed && pending.length > 0)) {
+      if (unframed) {
+        const raw = pending;
+        pending = Buffer.alloc(0);
+        await port!.send(IN_ENDPOINT, raw);
+        return;
+      }
       const payloadLength = pending.readUInt32LE(12);
+      if (payloadLength > MAX_PAYLOAD) {
+        unframed = true;
+        const header = pending.subarray(0, HEADER_BYTES);
+        pending = pending.subarray(HEADER_BYTES);
+        await port!.send(IN_ENDPOINT, header);
+        continue;
+      }
       if (pending.length < HEADER_BYTES + payloadLength) return;
       const header = pending.subarray(0, HEADER_BYTES);
       const payload = pending.subarray(HEADER_BYTES, HEADER_BYTES + payloadLength);

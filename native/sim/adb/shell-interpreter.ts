@@ -2,12 +2,15 @@ import type { CommandOutput } from './command-output.ts';
 import { runContentCommand } from './content-command.ts';
 import type { DeviceProfile } from './device-profile.ts';
 import type { ProviderDatabases } from './provider-databases.ts';
+import type { AdbHostility } from './hostile-phone.ts';
 import { splitShellWords } from './shell-words.ts';
 import { dumpsys, echo, getprop, id } from './simple-commands.ts';
 
 export interface ShellContext {
   profile: DeviceProfile;
   databases: ProviderDatabases;
+  /** A hostile phone's shell (hostile-phone.ts): endless output. */
+  hostility?: AdbHostility;
 }
 
 /**
@@ -23,6 +26,11 @@ export async function runShellCommand(commandLine: string, context: ShellContext
   }
   const [name, ...args] = parsed.words;
   if (name === undefined) return 0;
+  if (context.hostility === 'endless-shell' && (name === 'getprop' || name === 'dumpsys')) return printForever(out, `[${name}] `);
+  if (context.hostility === 'endless-row' && name === 'content' && args[0] === 'query') {
+    await out.stdout('Row: 0 _id=1, ');
+    return printForever(out, '');
+  }
   switch (name) {
     case 'content':
       return runContentCommand(args, context.databases, out);
@@ -42,4 +50,10 @@ export async function runShellCommand(commandLine: string, context: ShellContext
       await out.stderr(`/system/bin/sh: ${name}: inaccessible or not found\n`);
       return 127;
   }
+}
+
+/** Output without end, until the host closes the stream (a write then throws). */
+async function printForever(out: CommandOutput, prefix: string): Promise<number> {
+  const block = prefix + 'x'.repeat(64 * 1024 - prefix.length);
+  for (;;) await out.stdout(block);
 }

@@ -3,6 +3,8 @@ import path from 'node:path';
 import type { ServiceHandler } from './adb-device-connection.ts';
 import { StreamClosedError, type DeviceStream } from './adb-stream.ts';
 import { ByteQueue, ByteQueueClosedError } from './byte-queue.ts';
+import { EVIL_NAMES, liedSize, type AdbHostility } from './hostile-phone.ts';
+import { makeJpeg } from '../jpeg-fixture.ts';
 import { resolveDevicePath, type DevicePathTarget } from './storage-paths.ts';
 import {
   encodeDentV1, encodeDentV2, encodeFail, encodeIdAndLength, encodeListDone, encodeStatV1, encodeStatV2, ID_DATA, ID_DONE,
@@ -17,12 +19,17 @@ import {
  * file_sync_service.cpp answers them; SEND/SND2 are answered FAIL. As in adbd, a failure (FAIL)
  * ends the sync session. Requests may span WRTE packets and several may come in one.
  */
-export function startSyncService(stream: DeviceStream, storageRoot: string, log: (message: string) => void): ServiceHandler {
+export function startSyncService(
+  stream: DeviceStream,
+  storageRoot: string,
+  log: (message: string) => void,
+  hostility?: AdbHostility,
+): ServiceHandler {
   const input = new ByteQueue(SYNC_DATA_MAX + SYNC_REQUEST_SIZE + SYNC_PATH_MAX);
 
   void (async () => {
     try {
-      while (await handleRequest(input, stream, storageRoot, log)) {
+      while (await handleRequest(input, stream, storageRoot, log, hostility)) {
         /* next request */
       }
     } catch (error) {
@@ -49,7 +56,13 @@ export function startSyncService(stream: DeviceStream, storageRoot: string, log:
 }
 
 /** Returns false when the session is over (QUIT, or a failure reported with FAIL). */
-async function handleRequest(input: ByteQueue, stream: DeviceStream, storageRoot: string, log: (m: string) => void): Promise<boolean> {
+async function handleRequest(
+  input: ByteQueue,
+  stream: DeviceStream,
+  storageRoot: string,
+  log: (m: string) => void,
+  hostility: AdbHostility | undefined,
+): Promise<boolean> {
   const request = await input.read(SYNC_REQUEST_SIZE);
   const id = request.readUInt32LE(0);
   const pathLength = request.readUInt32LE(4);
@@ -73,10 +86,10 @@ async function handleRequest(input: ByteQueue, stream: DeviceStream, storageRoot
     }
     case ID_LIST_V1:
     case ID_LIST_V2:
-      await list(devicePath, storageRoot, stream, id === ID_LIST_V2);
+      await list(devicePath, storageRoot, stream, id === ID_LIST_V2, hostility);
       return true;
     case ID_RECV_V1:
-      return recv(devicePath, storageRoot, stream);
+      return recv(devicePath, storageRoot, stream, hostility);
     case ID_RECV_V2: {
       const setup = await input.read(8); // { id: RCV2, flags }
       const flags = setup.readUInt32LE(4);
@@ -85,7 +98,7 @@ async function handleRequest(input: ByteQueue, stream: DeviceStream, storageRoot
         await stream.write(encodeFail(refused));
         return false;
       }
-      return recv(devicePath, storageRoot, stream);
+      return recv(devicePath, storageRoot, stream, hostility);
     }
     case ID_SEND_V1:
     case ID_SEND_V2:
@@ -144,8 +157,12 @@ async function statTarget(target: DevicePathTarget): Promise<{ stat: FileStat | 
 }
 
 /** Entries like readdir gives them, "." and ".." included (clients skip them), symlinks left out. */
-async function list(devicePath: string, storageRoot: string, stream: DeviceStream, v2: boolean): Promise<void> {
-  const encode = (stat: FileStat, name: string) => (v2 ? encodeDentV2 : encodeDentV1)(stat, Buffer.from(name, 'utf8'));
+async function list(devicePath: string, storageRoot: string, stream: DeviceStream, v2: boolean, hostility?: AdbHostility): Promise<void> {
+  let index = 0;
+  const encode = (stat: FileStat, name: string | Buffer) => {
+    const listed = hostility === 'lying-size' && (stat.mode & 0o170000) === 0o100000 ? { ...stat, size: liedSize(stat.size, index++) } : stat;
+    return (v2 ? encodeDentV2 : encodeDentV1)(listed, typeof name === 'string' ? Buffer.from(name, 'utf8') : name);
+  };
   const target = await resolveDevicePath(devicePath, storageRoot);
   if (target.kind === 'virtual-directory') {
     for (const name of ['.', '..', ...target.children]) await stream.write(encode(VIRTUAL_DIRECTORY_STAT, name));
@@ -170,12 +187,22 @@ async function list(devicePath: string, storageRoot: string, stream: DeviceStrea
       if (stat.isSymbolicLink()) continue;
       await stream.write(encode(toFileStat(stat), name));
     }
+    if (hostility === 'evil-names') {
+      const photo = { ...VIRTUAL_DIRECTORY_STAT, mode: 0o100644, size: BigInt(EVIL_PHOTO.length), mtimeSeconds: 1_700_000_000n };
+      for (const { name } of EVIL_NAMES) await stream.write(encode(photo, name));
+    }
   }
   await stream.write(encodeListDone(v2));
 }
 
 /** DATA chunks of at most 64 KiB, then DONE; FAIL "open failed: …" ends the session. */
-async function recv(devicePath: string, storageRoot: string, stream: DeviceStream): Promise<boolean> {
+async function recv(devicePath: string, storageRoot: string, stream: DeviceStream, hostility?: AdbHostility): Promise<boolean> {
+  if (hostility === 'evil-names' && EVIL_NAMES.some((e) => e.servable && devicePath.endsWith(`/${e.name.toString('utf8')}`))) {
+    await stream.write(encodeIdAndLength(ID_DATA, EVIL_PHOTO.length));
+    await stream.write(EVIL_PHOTO);
+    await stream.write(encodeIdAndLength(ID_DONE, 0));
+    return true;
+  }
   const target = await resolveDevicePath(devicePath, storageRoot);
   if (target.kind !== 'storage') {
     const message = target.kind === 'error' ? target.message : 'Is a directory';
@@ -200,7 +227,12 @@ async function recv(devicePath: string, storageRoot: string, stream: DeviceStrea
         await stream.write(encodeFail(`read failed: ${describeErrno(error)}`));
         return false;
       }
-      if (bytesRead === 0) break;
+      if (bytesRead === 0) {
+        if (hostility !== 'endless-file') break;
+        // Past the end of the file the phone goes on sending, until the host closes the stream.
+        chunk.fill(0x5a);
+        bytesRead = SYNC_DATA_MAX;
+      }
       await stream.write(encodeIdAndLength(ID_DATA, bytesRead));
       await stream.write(chunk.subarray(0, bytesRead));
     }
@@ -210,6 +242,9 @@ async function recv(devicePath: string, storageRoot: string, stream: DeviceStrea
   await stream.write(encodeIdAndLength(ID_DONE, 0));
   return true;
 }
+
+/** What the `evil-names` phone serves for each of its odd names that a client may ask for. */
+const EVIL_PHOTO = makeJpeg({ dateTimeOriginal: '2023:11:11 11:11:11' });
 
 function describeErrno(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
