@@ -2,6 +2,8 @@ import { connectAdbUsbDevice } from '../adapters/adb/adb-connect.ts';
 import { openAdbSource } from '../adapters/adb/adb-source.ts';
 import type { DeviceIdentity } from '../model/device.ts';
 import { CATEGORIES, type Category } from '../rescue/categories.ts';
+import { probeMtpDevice } from '../adapters/mtp/mtp-source.ts';
+import { findMtpInterface } from '../protocols/mtp/mtp-detect.ts';
 import type { UsbDevice } from '../usb/usb-device.ts';
 import { UsbRegistry, type UsbDeviceEntry } from '../usb/usb-registry.ts';
 import { EXIT } from './exit-codes.ts';
@@ -57,7 +59,8 @@ export async function devicesCommand(args: string[]): Promise<number> {
   }
 }
 
-async function describe(entry: UsbDeviceEntry): Promise<DeviceListing | undefined> {
+/** One attached USB device as a phone listing (the desktop app's engine uses it too), or undefined when it is no phone. */
+export async function describe(entry: UsbDeviceEntry): Promise<DeviceListing | undefined> {
   const device = entry.device;
   const fromUsb = {
     id: entry.id,
@@ -92,9 +95,15 @@ async function describe(entry: UsbDeviceEntry): Promise<DeviceListing | undefine
       };
     }
   }
-  const mtp = hasInterface(device, (a) => a.interfaceClass === 6 || /\bMTP\b/.test(a.interfaceName ?? ''));
-  if (mtp) {
-    return { ...fromUsb, transport: 'mtp', state: 'unsupported', rescuable: [], hint: 'MTP phones are listed but not yet rescued by this version.' };
+  if (findMtpInterface(device)) {
+    try {
+      const probe = await probeMtpDevice(device, { stallTimeoutMs: 10_000 });
+      const id = probe.identity;
+      return { ...fromUsb, transport: 'mtp', manufacturer: id.manufacturer, model: id.model, serial: id.serial, battery: id.battery, state: probe.state, rescuable: probe.rescuable, ...(probe.hint ? { hint: probe.hint } : {}) };
+    } catch (err) {
+      const busy = /busy|another program|access denied/i.test((err as Error).message);
+      return { ...fromUsb, transport: 'mtp', state: busy ? 'busy' : 'unsupported', rescuable: [], hint: (err as Error).message };
+    }
   }
   return undefined; // not a phone Lifeboat can talk to
 }
@@ -108,6 +117,6 @@ function hasInterface(
 
 function formatLine(p: DeviceListing): string {
   const battery = p.battery === null ? 'battery unknown' : `battery ${p.battery}%`;
-  const what = p.rescuable.length ? `can rescue ${p.rescuable.join(', ')}` : p.hint ?? p.state;
+  const what = p.rescuable.length ? `can rescue ${p.rescuable.join(', ')}${p.hint ? ` (${p.hint})` : ''}` : p.hint ?? p.state;
   return `${p.id}  ${p.manufacturer} ${p.model} (serial ${p.serial}), ${p.transport}, ${battery}: ${what}`;
 }

@@ -11,6 +11,10 @@ import { adbPhoneDescriptor, adbUsbFunction } from '../sim/adb/adb-usb-function.
 import type { DeviceIdentity } from '../model/device.ts';
 import { UsbRegistry } from '../usb/usb-registry.ts';
 import { VirtualUsbDevice } from '../usb/virtual-usb.ts';
+import { openMtpSource } from '../adapters/mtp/mtp-source.ts';
+import { findMtpInterface } from '../protocols/mtp/mtp-detect.ts';
+import { plugInMtpPhone } from '../sim/mtp/mtp-simulator.ts';
+import type { UsbDevice } from '../usb/usb-device.ts';
 
 export interface SourceChoice {
   image?: string;
@@ -49,11 +53,16 @@ export interface SimulatedPhone {
  */
 export async function plugInSimulatedPhone(
   imageDir: string,
-  faults: { linkRateMBps?: number; unplugAfterBytes?: number },
+  faults: { linkRateMBps?: number; unplugAfterBytes?: number; stallAfterBytes?: number },
 ): Promise<SimulatedPhone> {
   const deviceJson = path.join(imageDir, 'device.json');
   if (!fs.existsSync(deviceJson)) throw new BadInputError(`--sim: ${imageDir} is not a device image (it has no device.json).`);
   const identity = parseDeviceJson(fs.readFileSync(deviceJson, 'utf8'), deviceJson);
+  if (identity.transport === 'mtp') {
+    // The MTP simulator; the cable's rate and pull are the virtual device's own.
+    const mtp = plugInMtpPhone({ imageDir, linkRateMBps: faults.linkRateMBps, unplugAfterBytes: faults.unplugAfterBytes });
+    return { identity, device: mtp.device, close: () => mtp.device.close().catch(() => undefined) };
+  }
   if (identity.transport !== 'adb') {
     throw new BadInputError(
       `--sim: the image's transport is "${identity.transport}"; only the ADB simulator exists so far. Use --image ${imageDir} to rescue it from the folder.`,
@@ -65,6 +74,7 @@ export async function plugInSimulatedPhone(
     log: () => undefined,
     linkRateMBps: faults.linkRateMBps,
     unplugAfterBytes: faults.unplugAfterBytes,
+    stallAfterBytes: faults.stallAfterBytes,
   });
   const device = new VirtualUsbDevice(adbPhoneDescriptor(identity), adbUsbFunction(simulator));
   return {
@@ -81,6 +91,15 @@ export async function plugInSimulatedPhone(
 async function openSimulatedPhone(imageDir: string, choice: SourceChoice): Promise<DeviceSource> {
   const phone = await plugInSimulatedPhone(imageDir, choice);
   let source: DeviceSource;
+  if (phone.identity.transport === 'mtp') {
+    try {
+      source = await openMtpSource(phone.device, { label: `simulated ${phone.identity.manufacturer} ${phone.identity.model} (MTP over a virtual USB device, image ${imageDir})` });
+    } catch (err) {
+      await phone.close();
+      throw err;
+    }
+    return withCleanup(source, phone.close);
+  }
   try {
     const adb = await connectAdbUsbDevice(phone.device, { onWaitingForOwner: choice.onWaitingForOwner });
     source = openAdbSource(adb, {
@@ -119,6 +138,14 @@ async function openDevice(id: string, choice: SourceChoice): Promise<DeviceSourc
   if (id.startsWith('usb:')) {
     const registry = new UsbRegistry();
     const entry = await registry.find(id);
+    if (entry && isMtpOnly(entry.device)) {
+      try {
+        return withCleanup(await openMtpSource(entry.device), () => registry.close());
+      } catch (err) {
+        await registry.close();
+        throw err;
+      }
+    }
     if (entry) {
       const adb = await connectAdbUsbDevice(entry.device, { onWaitingForOwner: choice.onWaitingForOwner });
       return withCleanup(
@@ -131,6 +158,12 @@ async function openDevice(id: string, choice: SourceChoice): Promise<DeviceSourc
   throw new BadInputError(
     `--device ${id}: no such phone. Run "lifeboat devices" to list attached phones, or use adb-tcp:HOST:PORT for a phone in "adb tcpip" mode.`,
   );
+}
+
+/** A device with an MTP/PTP interface and no ADB interface: read over MTP (ADB wins where both are on). */
+function isMtpOnly(device: UsbDevice): boolean {
+  const adb = device.configurations.some((c) => c.interfaces.some((i) => i.alternates.some((a) => a.interfaceClass === 0xff && a.interfaceSubclass === 0x42 && a.interfaceProtocol === 0x01)));
+  return !adb && findMtpInterface(device) !== undefined;
 }
 
 export { WAITING_FOR_OWNER_MESSAGE };
