@@ -89,9 +89,14 @@ describe('rescue --sim', () => {
       const [x, y] = [a, b].map((root) => comparable(fs.readFileSync(path.join(root, 'data', f), 'utf8'), /^DTSTAMP:/));
       expect(x, f).toEqual(y);
     }
-    // `content query` prints BLOB columns as the word BLOB, so contact photos do not come over ADB.
+    // `content query` prints BLOB columns as the word BLOB, so contact photos do not come over
+    // ADB; the receipt names each contact whose photo stayed on the phone.
     const [x, y] = [a, b].map((root) => comparable(fs.readFileSync(path.join(root, 'data/contacts/contacts.vcf'), 'utf8'), /^(REV|PHOTO)[;:]/));
     expect(x).toEqual(y);
+    const withPhoto = fs.readFileSync(path.join(b, 'data/contacts/contacts.vcf'), 'utf8').split('BEGIN:VCARD').filter((card) => /\r\nPHOTO[;:]/.test(card));
+    expect(withPhoto.length).toBeGreaterThan(0);
+    const receipt = fs.readFileSync(path.join(a, 'data/report.html'), 'utf8');
+    expect(receipt.match(/the photo of contact &#34;[^&]+&#34; stays on the phone/g)?.length).toBe(withPhoto.length);
   });
 
   // Cut in the contacts, in the calendar and among the photos: each time the resumed rescue's

@@ -12,7 +12,8 @@ export interface DeviceSource {
   /** For people: "device image /path/to/img", "ADB Pixel 7 (serial ...)". */
   readonly description: string;
   identity(): Promise<DeviceIdentity>;
-  contacts(): AsyncIterable<Contact>;
+  /** `onSkip` hears of what the source holds but cannot give (e.g. contact photos over ADB), and why. */
+  contacts(onSkip?: (reason: string) => void): AsyncIterable<Contact>;
   /** `onSkip` hears of rows the source holds but cannot turn into an event, and why. */
   calendarEvents(onSkip?: (reason: string) => void): AsyncIterable<CalendarEvent>;
   /** Files where photos live; those without a mediaType are sniffed by the rescue as they are read. */

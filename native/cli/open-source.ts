@@ -117,7 +117,7 @@ function withCleanup(source: DeviceSource, cleanup: () => Promise<void>): Device
   return {
     description: source.description,
     identity: () => source.identity(),
-    contacts: () => source.contacts(),
+    contacts: (onSkip) => source.contacts(onSkip),
     calendarEvents: (onSkip) => source.calendarEvents(onSkip),
     media: () => source.media(),
     openMedia: (entry, from) => source.openMedia(entry, from),

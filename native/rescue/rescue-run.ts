@@ -108,7 +108,7 @@ async function rescueRecords(
     opts.vault.recordSkip(runId, kind, `row ${unreadable}`, reason);
     emit({ type: 'item-skipped', category, sourceKey: `row ${unreadable}`, reason });
   };
-  const stream = category === 'contacts' ? opts.source.contacts() : opts.source.calendarEvents(onSkip);
+  const stream = category === 'contacts' ? opts.source.contacts(onSkip) : opts.source.calendarEvents(onSkip);
   emit({ type: 'category-start', category });
   let batch: { sourceKey: string; record: unknown }[] = [];
   let saved = 0;

@@ -1,6 +1,7 @@
 import type { Adb } from '@yume-chan/adb';
 import type { Contact } from '../../model/contact.ts';
 import { BY_AGGREGATE, BY_RAW_CONTACT, contactsFromDataRows, type ContactDataRow } from '../../readers/android-contacts-db.ts';
+import { MIMETYPE } from '../../readers/android-contacts-vocabulary.ts';
 import { CONTENT_BLOB, contentInteger, type ContentRow, type ContentValue } from './content-query-output.ts';
 import { contentQuery, ContentQueryError } from './content-query.ts';
 import { Peekable } from './peekable.ts';
@@ -21,8 +22,9 @@ import { Peekable } from './peekable.ts';
  * `content read` (ContentProvider.openFile) is not served by ContactsProvider, which only offers
  * photos through openAssetFile. So contact photos cannot be had over `content`, and contacts
  * rescued over ADB come without their photo; everything else is the same as from contacts2.db.
+ * Each contact whose photo stays behind is told to `onSkip`, so the receipt says so.
  */
-export async function* readAdbContacts(adb: Adb): AsyncGenerator<Contact> {
+export async function* readAdbContacts(adb: Adb, onSkip?: (reason: string) => void): AsyncGenerator<Contact> {
   const groupTitles = await readGroupTitles(adb);
   const contactColumns = await contactsProjection(adb);
   const contacts = new Peekable(contentQuery(adb, { uri: CONTACTS_URI, projection: contactColumns, sort: '_id' }));
@@ -47,13 +49,26 @@ export async function* readAdbContacts(adb: Adb): AsyncGenerator<Contact> {
         if (id((await contacts.peek())?._id) === cid) contact = await contacts.next();
       }
       const rows = joinRows(contact, rawRows, dataRows, knowsNameRawContact);
-      if (contact) yield* contactsFromDataRows(rows, groupTitles, BY_AGGREGATE);
+      if (contact) yield* tellingOfPhotos(contactsFromDataRows(rows, groupTitles, BY_AGGREGATE), dataRows, onSkip);
       else unaggregated.push(...rows);
     }
     unaggregated.sort((a, b) => a.rid - b.rid || (a.did ?? -1) - (b.did ?? -1));
     yield* contactsFromDataRows(unaggregated, groupTitles, BY_RAW_CONTACT);
   } finally {
     await Promise.all([contacts.close(), raws.close(), data.close()]);
+  }
+}
+
+/** The contacts as read, and for each one that has a photo on the phone, a word to `onSkip`. */
+function* tellingOfPhotos(contacts: Iterable<Contact>, dataRows: ContentRow[], onSkip?: (reason: string) => void): Generator<Contact> {
+  const hasPhoto = dataRows.some((row) => row.mimetype === MIMETYPE.photo && row.data15 === CONTENT_BLOB);
+  for (const contact of contacts) {
+    if (hasPhoto) {
+      onSkip?.(
+        `the photo of contact "${contact.displayName ?? contact.sourceKey}" stays on the phone: Android gives contact photos over ADB only to a rooted phone`,
+      );
+    }
+    yield contact;
   }
 }
 

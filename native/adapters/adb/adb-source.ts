@@ -119,8 +119,8 @@ export function openAdbSource(adb: Adb, description: AdbSourceDescription = {}):
         throw await failure(error, 'reading who the phone is');
       }
     },
-    contacts(): AsyncIterable<Contact> {
-      return guarded('reading contacts', () => readAdbContacts(adb));
+    contacts(onSkip?: (reason: string) => void): AsyncIterable<Contact> {
+      return guarded('reading contacts', () => readAdbContacts(adb, onSkip));
     },
     calendarEvents(onSkip?: (reason: string) => void): AsyncIterable<CalendarEvent> {
       return guarded('reading the calendar', (heartbeat) => readAdbCalendar(adb, onSkip, heartbeat));
