@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDemoMtpImage } from '../native/sim/images/build-demo-mtp-image.ts';
-import { jsonLines, repoRoot, runCli } from './run-cli.ts';
+import { files, jsonLines, repoRoot, runCli } from './run-cli.ts';
 
 /**
  * The MTP way of a byte without a phone: images/demo-mtp served by the MTP simulator behind a
@@ -16,13 +16,6 @@ beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-sim-mtp-'));
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-function files(root: string, rel = ''): string[] {
-  return fs
-    .readdirSync(path.join(root, rel), { withFileTypes: true })
-    .flatMap((e) => (e.isDirectory() ? files(root, `${rel}${e.name}/`) : [`${rel}${e.name}`]))
-    .sort();
-}
 
 describe('rescue --sim of an MTP image', () => {
   it('rescues contacts and calendar from vCard/vCalendar objects and photos whose export equals that of --image byte for byte', () => {

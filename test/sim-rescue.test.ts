@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeJpeg } from '../native/sim/jpeg-fixture.ts';
-import { demoImage, jsonLines, repoRoot, runCli } from './run-cli.ts';
+import { demoImage, files, jsonLines, repoRoot, runCli } from './run-cli.ts';
 
 /**
  * The whole way of a byte without a phone: the demo image served by the ADB simulator behind a
@@ -18,13 +18,6 @@ beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-sim-'));
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-function files(root: string, rel = ''): string[] {
-  return fs
-    .readdirSync(path.join(root, rel), { withFileTypes: true })
-    .flatMap((e) => (e.isDirectory() ? files(root, `${rel}${e.name}/`) : [`${rel}${e.name}`]))
-    .sort();
-}
 
 /** Logical lines without the stamps that come from the rescue's own clock. */
 function comparable(text: string, drop: RegExp): string[] {
