@@ -3,6 +3,7 @@ import type { DeviceSource } from '../adapters/device-source.ts';
 import type { FoundMedia, MediaEntry } from '../model/media.ts';
 import { CAPTURE_TIME_HEAD_BYTES, captureTimeOf } from '../readers/exif-capture-time.ts';
 import { SNIFF_BYTES, sniffMediaType } from '../readers/media-type.ts';
+import { PartialBlobs } from '../vault/partial-blobs.ts';
 import type { Vault } from '../vault/vault.ts';
 import type { Category } from './categories.ts';
 import type { RescueEvent, RescueSummary } from './rescue-events.ts';
@@ -185,26 +186,31 @@ async function rescueMedia(
     const head: Uint8Array[] = [];
     let headBytes = 0;
     let readHere = 0;
-    let known: MediaEntry | undefined = isKnownMedia(entry) ? entry : undefined;
+    const sniffer = isKnownMedia(entry) ? undefined : new MediaSniffer(entry);
+    const partialKey = mediaPartialKey(deviceId, entry);
     try {
-      const stream = await opts.source.openMedia(entry).catch((err: unknown) => {
-        throw asItemReadError(err);
+      const blob = await opts.vault.storeBlobResumable(partialKey, {
+        open: async (fromOffset) => {
+          const stream = await opts.source.openMedia(entry, fromOffset).catch((err: unknown) => {
+            throw asItemReadError(err);
+          });
+          return readSource(stream, opts.signal);
+        },
+        onChunk: (chunk, kept) => {
+          sniffer?.see(chunk);
+          if (headBytes < CAPTURE_TIME_HEAD_BYTES) {
+            head.push(Uint8Array.from(chunk.subarray(0, CAPTURE_TIME_HEAD_BYTES - headBytes)));
+            headBytes += Math.min(chunk.byteLength, CAPTURE_TIME_HEAD_BYTES - headBytes);
+          }
+          readHere += chunk.byteLength;
+          bytes += chunk.byteLength;
+          if (!kept) tally.transferredBytes += chunk.byteLength;
+          progress();
+        },
       });
-      const bytesIn = known
-        ? readSource(stream, opts.signal)
-        : sniffedAsRead(readSource(stream, opts.signal), entry, (sniffed) => (known = sniffed));
-      const blob = await opts.vault.storeBlob(bytesIn, (chunk) => {
-        if (headBytes < CAPTURE_TIME_HEAD_BYTES) {
-          head.push(chunk.subarray(0, CAPTURE_TIME_HEAD_BYTES - headBytes));
-          headBytes += Math.min(chunk.byteLength, CAPTURE_TIME_HEAD_BYTES - headBytes);
-        }
-        readHere += chunk.byteLength;
-        bytes += chunk.byteLength;
-        tally.transferredBytes += chunk.byteLength;
-        progress();
-      });
+      const known = sniffer ? sniffer.result() : (entry as MediaEntry);
       const capture = await captureTimeOf(Buffer.concat(head), entry.mtimeMs);
-      opts.vault.recordMedia(runId, deviceId, { entry: { ...known!, size: blob.size }, capture }, blob);
+      opts.vault.recordMedia(runId, deviceId, { entry: { ...known, size: blob.size }, capture }, blob);
       saved++;
       // A file that changed size while it was read is kept as read; the totals follow what was stored.
       bytes += entry.size - readHere;
@@ -212,6 +218,8 @@ async function rescueMedia(
       if (err instanceof NotMediaError) {
         // Not a photo or a video after all (a text file named .jpg): not counted, as a folder
         // source would not have listed it.
+        await opts.vault.discardPartial(partialKey);
+        bytes -= readHere;
         totalItems--;
         totalBytes -= entry.size;
         progress();
@@ -248,6 +256,9 @@ async function rescueMedia(
   const results = await Promise.allSettled(workers);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
+  // Everything listed is stored or skipped: half-read files of files that are gone or were
+  // skipped for good (refused by the phone) are of no more use.
+  await opts.vault.discardPartials();
   progress(true);
   emit({ type: 'category-done', category, saved, skipped, bytes });
 }
@@ -262,42 +273,44 @@ class NotMediaError extends Error {
 }
 
 /**
- * The bytes of a file whose type the source did not know, passed on once the first bytes say
- * what it is (`onSniffed`); a file that is not a photo or a video ends the read at once.
- * Deciding here, on the transfer itself, spares a phone a second read of every file's head.
+ * Decides what a file is from its first bytes, as they pass (kept from an earlier run or read
+ * now), for sources that list files without their type: a file that is not a photo or a video
+ * ends its read at once. Deciding on the transfer itself spares the phone a second read of each head.
  */
-async function* sniffedAsRead(
-  bytes: AsyncIterable<Uint8Array>,
-  entry: FoundMedia,
-  onSniffed: (known: MediaEntry) => void,
-): AsyncGenerator<Uint8Array> {
-  const wanted = Math.min(SNIFF_BYTES, entry.size);
-  let held: Uint8Array[] = [];
-  let heldBytes = 0;
-  let decided = false;
-  const decide = () => {
-    const sniffed = sniffMediaType(Buffer.concat(held).subarray(0, wanted), entry.path);
-    if (!sniffed) throw new NotMediaError(`${entry.path} is not a photo or a video`);
-    onSniffed({ ...entry, ...sniffed });
-    decided = true;
-  };
-  for await (const chunk of bytes) {
-    if (decided) {
-      yield chunk;
-      continue;
-    }
-    // Held chunks are copies: a source may reuse its buffer once it has yielded.
-    held.push(held.length === 0 && chunk.byteLength >= wanted ? chunk : Uint8Array.from(chunk));
-    heldBytes += chunk.byteLength;
-    if (heldBytes < wanted) continue;
-    decide();
-    for (const h of held) yield h;
-    held = [];
+class MediaSniffer {
+  private readonly wanted: number;
+  private readonly held: Uint8Array[] = [];
+  private heldBytes = 0;
+  private decided: MediaEntry | undefined;
+
+  constructor(private readonly entry: FoundMedia) {
+    this.wanted = Math.min(SNIFF_BYTES, entry.size);
   }
-  if (!decided) {
-    decide();
-    for (const h of held) yield h;
+
+  see(chunk: Uint8Array): void {
+    if (this.decided || this.heldBytes >= this.wanted) return;
+    // A copy: a source may reuse its buffer once it has yielded.
+    this.held.push(Uint8Array.from(chunk.subarray(0, this.wanted - this.heldBytes)));
+    this.heldBytes += Math.min(chunk.byteLength, this.wanted - this.heldBytes);
+    if (this.heldBytes >= this.wanted) this.decide();
   }
+
+  /** The entry with its type; a file shorter than it was listed is decided on what came. */
+  result(): MediaEntry {
+    return this.decided ?? this.decide();
+  }
+
+  private decide(): MediaEntry {
+    const sniffed = sniffMediaType(Buffer.concat(this.held), this.entry.path);
+    if (!sniffed) throw new NotMediaError(`${this.entry.path} is not a photo or a video`);
+    this.decided = { ...this.entry, ...sniffed };
+    return this.decided;
+  }
+}
+
+/** Names a half-read file by what it is on the phone, so a file changed since is not continued. */
+function mediaPartialKey(deviceId: number, entry: FoundMedia): string {
+  return PartialBlobs.keyOf([deviceId, entry.path, entry.size, entry.mtimeMs]);
 }
 
 /** A read from the phone that failed for this one item (not a lost phone, not a cancel). */

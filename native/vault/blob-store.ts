@@ -45,16 +45,21 @@ export class BlobStore {
     await fs.mkdir(this.tmpDir, { recursive: true });
     const tmp = path.join(this.tmpDir, `${randomUUID()}.part`);
     const { sha256, size } = await writeHashedFile(tmp, source, onChunk);
+    await this.adopt(tmp, sha256);
+    return { sha256, size };
+  }
+
+  /** Moves a whole, flushed file whose digest is `sha256` into place (or drops it: already there). */
+  async adopt(file: string, sha256: string): Promise<void> {
     const dest = this.pathOf(sha256);
     if (await this.has(sha256)) {
       // The same bytes are already safe (another phone, another folder): keep one copy.
-      await fs.rm(tmp, { force: true });
+      await fs.rm(file, { force: true });
     } else {
       await fs.mkdir(path.dirname(dest), { recursive: true });
-      await fs.rename(tmp, dest);
+      await fs.rename(file, dest);
       await syncDir(path.dirname(dest));
     }
-    return { sha256, size };
   }
 
   putBytes(bytes: Uint8Array): Promise<StoredBlob> {

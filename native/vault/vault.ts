@@ -8,6 +8,7 @@ import type { DeviceIdentity } from '../model/device.ts';
 import type { CaptureTime, MediaEntry } from '../model/media.ts';
 import { BlobStore, type StoredBlob } from './blob-store.ts';
 import { canonicalJson } from './canonical-json.ts';
+import { PartialBlobs, type ResumableRead } from './partial-blobs.ts';
 import { CATALOG_SCHEMA, CATALOG_VERSION } from './catalog-schema.ts';
 
 export type ItemKind = 'contact' | 'event' | 'media';
@@ -79,6 +80,7 @@ export class Vault {
     readonly dir: string,
     private readonly db: Database.Database,
     private readonly blobs: BlobStore,
+    private readonly partials: PartialBlobs,
   ) {}
 
   static async open(dir: string, opts: { create: boolean }): Promise<Vault> {
@@ -110,7 +112,8 @@ export class Vault {
       db.close();
       throw new BadInputError(`the vault ${dir} was made by a newer Lifeboat (catalog ${version}); update Lifeboat.`);
     }
-    const vault = new Vault(dir, db, new BlobStore(path.join(dir, 'blobs'), path.join(dir, 'tmp')));
+    const blobs = new BlobStore(path.join(dir, 'blobs'), path.join(dir, 'tmp'));
+    const vault = new Vault(dir, db, blobs, new PartialBlobs(path.join(dir, 'partial'), blobs));
     return vault;
   }
 
@@ -218,6 +221,22 @@ export class Vault {
   /** Streams bytes into the blob store (hashed while written, flushed, renamed into place). */
   storeBlob(bytes: AsyncIterable<Uint8Array>, onChunk?: (chunk: Uint8Array) => void): Promise<StoredBlob> {
     return this.blobs.put(bytes, onChunk);
+  }
+
+  /**
+   * Streams a file into the blob store like storeBlob, going on from what an earlier call for the
+   * same `key` kept when it was cut short (see partial-blobs.ts).
+   */
+  storeBlobResumable(key: string, read: ResumableRead): Promise<StoredBlob> {
+    return this.partials.complete(key, read);
+  }
+
+  discardPartial(key: string): Promise<void> {
+    return this.partials.discard(key);
+  }
+
+  discardPartials(): Promise<void> {
+    return this.partials.discardAll();
   }
 
   /** Records a photo or video whose blob is already safe; from this commit on it counts as rescued. */
