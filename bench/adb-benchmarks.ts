@@ -16,6 +16,7 @@ import { createInterface } from 'node:readline';
 import { writeCalendarDb, writeContactsDb } from '../native/sim/android-provider-writer.ts';
 import { syntheticContacts, syntheticEvents } from './synthetic-phone.ts';
 import { freePort } from '../native/util/free-port.ts';
+import { at, runLifeboatJson } from './json-run.ts';
 
 export interface AdbBenchContext {
   root: string;
@@ -33,18 +34,6 @@ const ADB_CONTACTS = Number(process.env.BENCH_ADB_CONTACTS ?? 10_000);
 const ADB_EVENTS = Number(process.env.BENCH_ADB_EVENTS ?? 5_000);
 const ADB = process.env.BENCH_ADB ?? '/usr/bin/adb';
 
-interface Line {
-  ms: number; // since the child was spawned
-  event: { type: string; category?: string; [k: string]: unknown };
-}
-interface JsonRun {
-  code: number;
-  wallMs: number; // measured-cli: main() only
-  spawnWallMs: number; // the whole child process, Node and tsx start-up included
-  maxRssBytes: number;
-  lines: Line[];
-}
-
 const s = (ms: number) => (ms / 1000).toFixed(2);
 const mb = (bytes: number) => (bytes / 1e6).toFixed(0);
 
@@ -61,37 +50,7 @@ export async function adbBenchmarks(ctx: AdbBenchContext): Promise<string[][]> {
     return vault;
   };
 
-  /** Runs one CLI command with --json under measured-cli.ts, time-stamping each stdout line on arrival. */
-  const lifeboatJson = async (args: string[]): Promise<JsonRun> => {
-    const statsFile = path.join(ctx.work, `stats-adb-${process.pid}.json`);
-    fs.rmSync(statsFile, { force: true });
-    const t0 = performance.now();
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ctx.root, 'bench/measured-cli.ts'), ...args, '--json'], {
-      cwd: ctx.root,
-      env: { ...childEnv, BENCH_STATS: statsFile },
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
-    const lines: Line[] = [];
-    const rl = createInterface({ input: child.stdout! });
-    rl.on('line', (text) => {
-      const ms = performance.now() - t0;
-      try {
-        lines.push({ ms, event: JSON.parse(text) });
-      } catch {
-        /* not an event */
-      }
-    });
-    const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
-    const spawnWallMs = performance.now() - t0;
-    if (code !== 0) throw new Error(`lifeboat ${args.join(' ')} exited ${code}`);
-    const stats = JSON.parse(fs.readFileSync(statsFile, 'utf8')) as { wallMs: number; maxRssBytes: number };
-    return { code, wallMs: stats.wallMs, spawnWallMs, maxRssBytes: stats.maxRssBytes, lines };
-  };
-  const at = (run: JsonRun, type: string, category?: string) => {
-    const line = run.lines.find((l) => l.event.type === type && (category === undefined || l.event.category === category));
-    if (!line) throw new Error(`no ${type} ${category ?? ''} line in the --json output`);
-    return line;
-  };
+  const lifeboatJson = (args: string[]) => runLifeboatJson(ctx.root, ctx.work, childEnv, args);
 
   const rows: string[][] = [];
 

@@ -3,8 +3,9 @@
  *  (a) rescue --image of 2 GiB of photos against `cp -r` + `sha256sum` of the same files, one run;
  *  (b) peak memory of that rescue as the image grows (0.5, 1, 2 GiB);
  *  (c) rescue and export of 100,000 contacts and 50,000 events: time and memory;
- *  (d)-(f) the ADB benchmarks (bench/adb-benchmarks.ts).
- * `BENCH_ONLY=adb` runs (d)-(f) alone, `BENCH_ONLY=image` (a)-(c) alone.
+ *  (d)-(f) the ADB benchmarks (bench/adb-benchmarks.ts);
+ *  (g) the MTP benchmark (bench/mtp-benchmarks.ts).
+ * `BENCH_ONLY=image` runs (a)-(c) alone, `BENCH_ONLY=adb` (d)-(f), `BENCH_ONLY=mtp` (g).
  * `--update-readme` writes the table into README.md (whole runs only). Work files go to .bench/ (git-ignored).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -16,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { writeCalendarDb, writeContactsDb } from '../native/sim/android-provider-writer.ts';
 import { makeJpeg } from '../native/sim/jpeg-fixture.ts';
 import { adbBenchmarks } from './adb-benchmarks.ts';
+import { mtpBenchmarks } from './mtp-benchmarks.ts';
 import { syntheticContacts, syntheticEvents } from './synthetic-phone.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -112,7 +114,7 @@ const mb = (bytes: number) => (bytes / 1e6).toFixed(0);
 const s = (ms: number) => (ms / 1000).toFixed(2);
 
 async function main() {
-  if (!['', 'adb', 'image'].includes(ONLY)) throw new Error(`BENCH_ONLY must be adb or image, not "${ONLY}"`);
+  if (!['', 'adb', 'image', 'mtp'].includes(ONLY)) throw new Error(`BENCH_ONLY must be image, adb or mtp, not "${ONLY}"`);
   if (ONLY && process.argv.includes('--update-readme')) {
     throw new Error('--update-readme writes the whole table: run without BENCH_ONLY');
   }
@@ -126,8 +128,8 @@ async function main() {
   const full = images.get(PHOTO_COUNT)!;
   const gib = (n: number) => ((n * PHOTO_BYTES) / 2 ** 30).toFixed(2);
 
-  if (ONLY !== 'adb') await imageBenchmarks(rows, full, images, sizes, gib);
-  if (ONLY !== 'image') {
+  if (ONLY === '' || ONLY === 'image') await imageBenchmarks(rows, full, images, sizes, gib);
+  if (ONLY === '' || ONLY === 'adb') {
     rows.push(
       ...(await adbBenchmarks({
         root,
@@ -139,6 +141,9 @@ async function main() {
         log,
       })),
     );
+  }
+  if (ONLY === '' || ONLY === 'mtp') {
+    rows.push(...(await mtpBenchmarks({ root, work, photoImage: full, gib: (bytes) => (bytes / 2 ** 30).toFixed(2), log })));
   }
   printTable(rows);
 }
