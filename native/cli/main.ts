@@ -8,6 +8,7 @@ import { rescueCommand } from './rescue-command.ts';
 import { simulateCommand } from './simulate-command.ts';
 import { USAGE } from './usage.ts';
 import { verifyCommand } from './verify-command.ts';
+import { webCommand } from './web-command.ts';
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   rescue: rescueCommand,
@@ -15,6 +16,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   verify: verifyCommand,
   simulate: simulateCommand,
   devices: devicesCommand,
+  web: webCommand,
 };
 
 /** The headless entry point: `npm run --silent lifeboat -- COMMAND ...`. */

@@ -10,6 +10,9 @@ Usage: npm run --silent lifeboat -- COMMAND [options]
       report.html. OUT must not exist yet or be empty.
   verify PATH [--json]
       Check every hash of a vault or an exported bag.
+  web [--sim IMAGE ...] [--port P] [--vault DIR] [--unplug-after BYTES] [--link-rate MBps] [--stall-after BYTES]
+      The desktop app's window in a browser: prints the address to open (with its token) on the
+      first line. Each --sim plugs in one simulated phone (the faults apply to each). Ctrl-C stops.
 
 Exit codes: 0 done, 1 failed, 2 bad usage or bad input, 3 the phone was lost mid-run (run again to resume).
 `;

@@ -1,0 +1,65 @@
+import type { ApiEvent, ApiMethod, UserError } from './api.ts';
+
+/**
+ * The messages both transports carry, as JSON: a call, its result, and events. The Electron main
+ * process and the browser host check every incoming call with parseCall before anything else.
+ */
+export type WireCall = { kind: 'call'; id: number; method: ApiMethod; arg?: unknown };
+export type WireResult =
+  | { kind: 'result'; id: number; ok: true; value: unknown }
+  | { kind: 'result'; id: number; ok: false; error: UserError };
+export type WireEvent = { kind: 'event'; event: ApiEvent };
+/** From an engine process to its shell: listening, devices listed. */
+export type WireReady = { kind: 'ready' };
+export type WireMessage = WireCall | WireResult | WireEvent | WireReady;
+
+/** The allowlist: a record, so the compiler insists that every method of LifeboatApi is named. */
+const METHODS: Record<ApiMethod, true> = {
+  hello: true,
+  listDevices: true,
+  startRescue: true,
+  cancelRescue: true,
+  rescues: true,
+  vaultPhones: true,
+  contacts: true,
+  contact: true,
+  events: true,
+  photos: true,
+  thumbnail: true,
+  startExport: true,
+  exports: true,
+  receipt: true,
+  plugInSimulatedPhone: true,
+  pullSimulatedCable: true,
+};
+
+export const API_METHODS: readonly ApiMethod[] = Object.keys(METHODS) as ApiMethod[];
+
+export function isApiMethod(name: unknown): name is ApiMethod {
+  return typeof name === 'string' && Object.hasOwn(METHODS, name);
+}
+
+/** Largest call accepted: calls are small requests; anything bigger is not from our window. */
+export const MAX_CALL_BYTES = 64 * 1024;
+
+/** A call from a window, or a reason to drop it. Never throws. */
+export function parseCall(raw: unknown): { call: WireCall } | { refused: string } {
+  let value = raw;
+  if (typeof raw === 'string') {
+    if (raw.length > MAX_CALL_BYTES) return { refused: 'message too large' };
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      return { refused: 'not JSON' };
+    }
+  }
+  if (typeof value !== 'object' || value === null) return { refused: 'not an object' };
+  const m = value as Record<string, unknown>;
+  if (m.kind !== 'call') return { refused: 'not a call' };
+  if (typeof m.id !== 'number' || !Number.isSafeInteger(m.id)) return { refused: 'call without a numeric id' };
+  if (!isApiMethod(m.method)) return { refused: `unknown method ${JSON.stringify(String(m.method)).slice(0, 80)}` };
+  if (m.arg !== undefined && (typeof m.arg !== 'object' || m.arg === null || Array.isArray(m.arg))) {
+    return { refused: 'the argument must be an object' };
+  }
+  return { call: { kind: 'call', id: m.id, method: m.method, arg: m.arg } };
+}

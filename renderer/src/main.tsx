@@ -1,0 +1,57 @@
+import { Component, StrictMode, type ReactNode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { connectApi } from './api-client.ts';
+import { App } from './App.tsx';
+import { asUserError } from './components/ErrorNotice.tsx';
+import { Store } from './store.ts';
+import './styles.css';
+
+/** A fault in the window shows what to do, never a stack trace. */
+class WindowFault extends Component<{ children: ReactNode }, { failed: boolean }> {
+  override state = { failed: false };
+  static getDerivedStateFromError() {
+    return { failed: true };
+  }
+  override render() {
+    if (!this.state.failed) return this.props.children;
+    return (
+      <div className="notice notice-error fatal" role="alert">
+        <p className="notice-what">The window ran into a problem.</p>
+        <p className="notice-next">
+          <strong>What to do: </strong>What was saved is safe, and a running rescue goes on. Reload the window.
+        </p>
+        <button type="button" onClick={() => location.reload()}>
+          Reload
+        </button>
+      </div>
+    );
+  }
+}
+
+const root = createRoot(document.getElementById('root')!);
+connectApi()
+  .then((api) => Store.load(api))
+  .then(
+    (store) => {
+      root.render(
+        <StrictMode>
+          <WindowFault>
+            <App store={store} />
+          </WindowFault>
+        </StrictMode>,
+      );
+      document.body.dataset.ready = 'true';
+    },
+    (err: unknown) => {
+      const e = asUserError(err);
+      root.render(
+        <div className="notice notice-error fatal" role="alert">
+          <p className="notice-what">{e.message}</p>
+          <p className="notice-next">
+            <strong>What to do: </strong>
+            {e.whatToDo}
+          </p>
+        </div>,
+      );
+    },
+  );
