@@ -189,7 +189,7 @@ async function rescueMedia(
     const sniffer = isKnownMedia(entry) ? undefined : new MediaSniffer(entry);
     const partialKey = mediaPartialKey(deviceId, entry);
     try {
-      const blob = await opts.vault.storeBlobResumable(partialKey, {
+      const blob = await opts.vault.storeBlobResumable(deviceId, partialKey, {
         open: async (fromOffset) => {
           const stream = await opts.source.openMedia(entry, fromOffset).catch((err: unknown) => {
             throw asItemReadError(err);
@@ -218,7 +218,7 @@ async function rescueMedia(
       if (err instanceof NotMediaError) {
         // Not a photo or a video after all (a text file named .jpg): not counted, as a folder
         // source would not have listed it.
-        await opts.vault.discardPartial(partialKey);
+        await opts.vault.discardPartial(deviceId, partialKey);
         bytes -= readHere;
         totalItems--;
         totalBytes -= entry.size;
@@ -258,7 +258,7 @@ async function rescueMedia(
   if (failed) throw failed.reason;
   // Everything listed is stored or skipped: half-read files of files that are gone or were
   // skipped for good (refused by the phone) are of no more use.
-  await opts.vault.discardPartials();
+  await opts.vault.discardPartials(deviceId);
   progress(true);
   emit({ type: 'category-done', category, saved, skipped, bytes });
 }

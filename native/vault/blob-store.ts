@@ -43,7 +43,8 @@ export class BlobStore {
    */
   async put(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, onChunk?: (chunk: Uint8Array) => void): Promise<StoredBlob> {
     await fs.mkdir(this.tmpDir, { recursive: true });
-    const tmp = path.join(this.tmpDir, `${randomUUID()}.part`);
+    // Named by the writing process, so a sweep leaves the files of other live rescues alone.
+    const tmp = path.join(this.tmpDir, `${process.pid}-${randomUUID()}.part`);
     const { sha256, size } = await writeHashedFile(tmp, source, onChunk);
     await this.adopt(tmp, sha256);
     return { sha256, size };
@@ -86,13 +87,29 @@ export class BlobStore {
     return { sha256: hash.digest('hex'), size };
   }
 
-  /** Removes temporary files a crash left behind: they were never recorded as safe. */
+  /**
+   * Removes temporary files a crash left behind: they were never recorded as safe. Files of a
+   * process still running (another rescue into the same vault, or this one) are left alone.
+   */
   async sweepTemporary(): Promise<number> {
     let removed = 0;
     for (const name of await fs.readdir(this.tmpDir).catch(() => [] as string[])) {
+      const writer = /^(\d+)-/.exec(name);
+      if (writer && isAlive(Number(writer[1]))) continue;
       await fs.rm(path.join(this.tmpDir, name), { force: true, recursive: true });
       removed++;
     }
     return removed;
+  }
+}
+
+/** Whether a process with this id runs (one that belongs to another user counts as running). */
+function isAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -82,6 +83,19 @@ describe('Vault', () => {
     await expect(vault.storeBlob(broken())).rejects.toThrow('cable pulled');
     expect(fs.readdirSync(path.join(dir, 'v', 'tmp'))).toEqual([]);
     expect(fs.existsSync(path.join(dir, 'v', 'blobs'))).toBe(false);
+    vault.close();
+  });
+
+  it('sweeps only the temporary files of processes that are gone', async () => {
+    const vault = await Vault.open(path.join(dir, 'v'), { create: true });
+    const tmp = path.join(dir, 'v', 'tmp');
+    fs.mkdirSync(tmp, { recursive: true });
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
+    fs.writeFileSync(path.join(tmp, `${gone}-crashed.part`), 'half');
+    fs.writeFileSync(path.join(tmp, `${process.pid}-writing.part`), 'in progress');
+    fs.writeFileSync(path.join(tmp, 'old-style.part'), 'from an older Lifeboat');
+    expect(await vault.sweepTemporary()).toBe(2);
+    expect(fs.readdirSync(tmp)).toEqual([`${process.pid}-writing.part`]);
     vault.close();
   });
 

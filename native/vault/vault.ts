@@ -80,7 +80,6 @@ export class Vault {
     readonly dir: string,
     private readonly db: Database.Database,
     private readonly blobs: BlobStore,
-    private readonly partials: PartialBlobs,
   ) {}
 
   static async open(dir: string, opts: { create: boolean }): Promise<Vault> {
@@ -113,7 +112,7 @@ export class Vault {
       throw new BadInputError(`the vault ${dir} was made by a newer Lifeboat (catalog ${version}); update Lifeboat.`);
     }
     const blobs = new BlobStore(path.join(dir, 'blobs'), path.join(dir, 'tmp'));
-    const vault = new Vault(dir, db, blobs, new PartialBlobs(path.join(dir, 'partial'), blobs));
+    const vault = new Vault(dir, db, blobs);
     return vault;
   }
 
@@ -227,16 +226,22 @@ export class Vault {
    * Streams a file into the blob store like storeBlob, going on from what an earlier call for the
    * same `key` kept when it was cut short (see partial-blobs.ts).
    */
-  storeBlobResumable(key: string, read: ResumableRead): Promise<StoredBlob> {
-    return this.partials.complete(key, read);
+  storeBlobResumable(deviceId: number, key: string, read: ResumableRead): Promise<StoredBlob> {
+    return this.partialsOf(deviceId).complete(key, read);
   }
 
-  discardPartial(key: string): Promise<void> {
-    return this.partials.discard(key);
+  discardPartial(deviceId: number, key: string): Promise<void> {
+    return this.partialsOf(deviceId).discard(key);
   }
 
-  discardPartials(): Promise<void> {
-    return this.partials.discardAll();
+  /** Forgets the half-read files of one phone (another phone may be rescued into this vault meanwhile). */
+  discardPartials(deviceId: number): Promise<void> {
+    return this.partialsOf(deviceId).discardAll();
+  }
+
+  private partialsOf(deviceId: number): PartialBlobs {
+    if (!Number.isSafeInteger(deviceId) || deviceId < 0) throw new Error(`not a device id: ${deviceId}`);
+    return new PartialBlobs(path.join(this.dir, 'partial', String(deviceId)), this.blobs);
   }
 
   /** Records a photo or video whose blob is already safe; from this commit on it counts as rescued. */
