@@ -5,6 +5,7 @@ import { BadInputError } from '../adapters/errors.ts';
 import { startAdbSimulator, type AuthMode, type AuthPromptRequest } from '../sim/adb/adb-simulator.ts';
 import { EXIT } from './exit-codes.ts';
 import { parseOptions, required } from './parse-options.ts';
+import { simulateGadget } from './simulate-gadget.ts';
 
 const AUTH_MODES: readonly AuthMode[] = ['trust-all', 'ask', 'deny', 'none'];
 
@@ -26,10 +27,16 @@ export async function simulateCommand(args: string[]): Promise<number> {
     'link-rate': { type: 'string' },
     'unplug-after': { type: 'string' },
     'stall-after': { type: 'string' },
+    gadget: { type: 'boolean', default: false },
+    udc: { type: 'string' },
   });
   const imageDir = path.resolve(required('simulate', 'image', values.image));
   if (!fs.existsSync(path.join(imageDir, 'device.json'))) {
     throw new BadInputError(`simulate: ${imageDir} is not a device image (it has no device.json).`);
+  }
+  if (values.gadget) {
+    if (values['adb-tcp'] !== undefined) throw new BadInputError('simulate: choose --adb-tcp HOST:PORT or --gadget, not both.');
+    return simulateGadget(imageDir, { ...values, auth: values.auth ?? 'trust-all' }, (name, value) => optionalNumber(name, value));
   }
   const address = required('simulate', 'adb-tcp', values['adb-tcp']);
   const match = /^(.+):(\d{1,5})$/.exec(address);

@@ -25,7 +25,7 @@ import {
   type UsbOutTransferResult,
 } from './usb-device.ts';
 import { classifyUsbError, translateUsbError } from './usb-error-translation.ts';
-import { UsbDisconnectedError, UsbError } from './usb-errors.ts';
+import { UsbAbortedError, UsbDisconnectedError, UsbError } from './usb-errors.ts';
 
 /** The part of npm `usb` 3.x's device (its WebUSB device plus the timeout argument) used here. */
 export interface NativeUsbDevice {
@@ -57,6 +57,8 @@ export interface NativeUsbDevice {
   transferIn(endpointNumber: number, length: number, timeout?: number): Promise<UsbInTransferResult>;
   transferOut(endpointNumber: number, data: UsbBytes, timeout?: number): Promise<UsbOutTransferResult>;
   clearHalt(direction: UsbDirection, endpointNumber: number): Promise<void>;
+  /** A port reset; npm usb 3.x has it (and it is the only way there to end a pending transfer). */
+  reset?(): Promise<void>;
 }
 
 export interface RealUsbDeviceOptions {
@@ -78,19 +80,33 @@ export class RealUsbDevice implements UsbDevice {
   readonly #listeners = new Set<(error: Error) => void>();
   #gone: UsbDisconnectedError | undefined;
   #closing = false;
+  #endingTransfers = false;
+  readonly #pending = new Set<Promise<unknown>>();
 
   constructor(native: NativeUsbDevice, options: RealUsbDeviceOptions = {}) {
     this.#native = native;
     this.#bulkTimeout = options.bulkTimeoutMs ?? LONGEST_TIMEOUT_MS;
     this.#controlTimeout = options.controlTimeoutMs ?? 5000;
     this.#platform = options.platform;
+    // Read once now, while no transfer can be pending (see #read).
+    for (const getter of [
+      () => this.vendorId, () => this.productId, () => this.deviceClass, () => this.deviceSubclass, () => this.deviceProtocol,
+      () => this.location, () => this.manufacturerName, () => this.productName, () => this.serialNumber,
+      () => this.configuration, () => this.configurations,
+    ]) {
+      try {
+        getter();
+      } catch {
+        // read again on first use
+      }
+    }
   }
 
   /** Where the device sits: "usb:1-1.4" (bus and port path), or its address when ports are unknown. */
   get location(): string {
-    const n = this.#native;
-    if (n.ports && n.ports.length > 0) return `usb:${n.bus ?? '?'}-${n.ports.join('.')}`;
-    return `usb:${n.bus ?? '?'}:${n.address ?? '?'}`;
+    const { bus, address, ports } = this.#read('where', () => ({ bus: this.#native.bus, address: this.#native.address, ports: this.#native.ports }));
+    if (ports && ports.length > 0) return `usb:${bus ?? '?'}-${ports.join('.')}`;
+    return `usb:${bus ?? '?'}:${address ?? '?'}`;
   }
 
   /** The backend's key for this device while plugged in (hotplug "disconnect" names it). */
@@ -98,16 +114,37 @@ export class RealUsbDevice implements UsbDevice {
     return this.#native.handle ?? this.location;
   }
 
-  get vendorId(): number { return this.#native.vendorId; }
-  get productId(): number { return this.#native.productId; }
-  get deviceClass(): number { return this.#native.deviceClass; }
-  get deviceSubclass(): number { return this.#native.deviceSubclass; }
-  get deviceProtocol(): number { return this.#native.deviceProtocol; }
-  get manufacturerName(): string | null { return this.#native.manufacturerName; }
-  get productName(): string | null { return this.#native.productName; }
-  get serialNumber(): string | null { return this.#native.serialNumber; }
-  get configuration(): UsbConfiguration | null { return this.#native.configuration ?? null; }
-  get configurations(): readonly UsbConfiguration[] { return this.#native.configurations; }
+  get vendorId(): number { return this.#read('vendorId', () => this.#native.vendorId); }
+  get productId(): number { return this.#read('productId', () => this.#native.productId); }
+  get deviceClass(): number { return this.#read('deviceClass', () => this.#native.deviceClass); }
+  get deviceSubclass(): number { return this.#read('deviceSubclass', () => this.#native.deviceSubclass); }
+  get deviceProtocol(): number { return this.#read('deviceProtocol', () => this.#native.deviceProtocol); }
+  get manufacturerName(): string | null { return this.#read('manufacturerName', () => this.#native.manufacturerName); }
+  get productName(): string | null { return this.#read('productName', () => this.#native.productName); }
+  get serialNumber(): string | null { return this.#read('serialNumber', () => this.#native.serialNumber); }
+  get configuration(): UsbConfiguration | null { return this.#read('configuration', () => this.#native.configuration ?? null); }
+  get configurations(): readonly UsbConfiguration[] { return this.#read('configurations', () => this.#native.configurations); }
+
+  /**
+   * usb@3.1 (napi-rs) throws "The same native value cannot be borrowed mutably while another
+   * borrow is active" from every property of its device (even vendorId) while any transfer on
+   * the device is pending (they borrow it mutably, a transfer holds it shared), and ADB always
+   * has a bulk IN read pending. So each getter keeps the last value it read, and answers with it
+   * while the device is busy. (Seen on a real bus in the USB lab, e2e/usb-lab/.)
+   */
+  readonly #lastRead = new Map<string, unknown>();
+  #read<T>(name: string, get: () => T): T {
+    try {
+      const value = get();
+      this.#lastRead.set(name, value);
+      return value;
+    } catch (error) {
+      if (this.#lastRead.has(name) && isBorrowConflict(error)) {
+        return this.#lastRead.get(name) as T;
+      }
+      throw error;
+    }
+  }
   get opened(): boolean { return this.#gone === undefined && this.#native.opened; }
   get connected(): boolean { return this.#gone === undefined; }
 
@@ -123,8 +160,29 @@ export class RealUsbDevice implements UsbDevice {
     try {
       await this.#native.close();
     } catch (error) {
+      if (isBorrowConflict(error) && this.#pending.size > 0 && this.#native.reset) return this.#closeEndingTransfers();
       const e = this.#translate(error, 'Closing the phone');
       if (!(e instanceof UsbDisconnectedError)) throw e;
+    }
+  }
+
+  /**
+   * usb@3.1 cannot cancel a transfer and refuses close() while one is pending; a bulk IN read
+   * (ADB always keeps one waiting for the phone) would then wait forever and keep Node from
+   * exiting. A port reset ends every pending transfer (the device stays at its address), then
+   * close() goes through. The transfers it ends reject as aborted, not as a lost phone.
+   */
+  async #closeEndingTransfers(): Promise<void> {
+    this.#endingTransfers = true;
+    try {
+      await this.#native.reset!();
+      await Promise.race([Promise.allSettled([...this.#pending]), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+      await this.#native.close();
+    } catch (error) {
+      const e = this.#translate(error, 'Closing the phone');
+      if (!(e instanceof UsbDisconnectedError)) throw e;
+    } finally {
+      this.#endingTransfers = false;
     }
   }
 
@@ -161,15 +219,33 @@ export class RealUsbDevice implements UsbDevice {
   }
 
   transferIn(endpointNumber: number, length: number): Promise<UsbInTransferResult> {
-    return this.#transferIn(`Reading from the phone (endpoint ${endpointNumber})`, () =>
-      this.#native.transferIn(endpointNumber, length, this.#bulkTimeout),
+    return this.#inTurn(`in${endpointNumber}`, () =>
+      this.#transferIn(`Reading from the phone (endpoint ${endpointNumber})`, () => this.#native.transferIn(endpointNumber, length, this.#bulkTimeout)),
     );
   }
 
   transferOut(endpointNumber: number, data: UsbBytes): Promise<UsbOutTransferResult> {
-    return this.#transferOut(`Writing to the phone (endpoint ${endpointNumber})`, () =>
-      this.#native.transferOut(endpointNumber, bytesOf(data), this.#bulkTimeout),
+    return this.#inTurn(`out${endpointNumber}`, () =>
+      this.#transferOut(`Writing to the phone (endpoint ${endpointNumber})`, () => this.#native.transferOut(endpointNumber, bytesOf(data), this.#bulkTimeout)),
     );
+  }
+
+  /**
+   * One transfer at a time per endpoint: usb@3.1 opens the endpoint exclusively for each transfer
+   * and fails a second one meanwhile with "endpoint not found". Queued here, transfers that a
+   * caller keeps "in flight" (MTP streaming) run one after the other, in the order asked, as
+   * WebUSB completes them. (Seen on a real bus in the USB lab, e2e/usb-lab/.)
+   */
+  readonly #endpointQueues = new Map<string, Promise<unknown>>();
+  #inTurn<T>(endpoint: string, transfer: () => Promise<T>): Promise<T> {
+    const previous = this.#endpointQueues.get(endpoint) ?? Promise.resolve();
+    const mine = previous.then(transfer, transfer);
+    const settled = mine.then(() => undefined, () => undefined);
+    this.#endpointQueues.set(endpoint, settled);
+    void settled.then(() => {
+      if (this.#endpointQueues.get(endpoint) === settled) this.#endpointQueues.delete(endpoint);
+    });
+    return mine;
   }
 
   onDisconnect(listener: (error: Error) => void): () => void {
@@ -205,7 +281,7 @@ export class RealUsbDevice implements UsbDevice {
   async #transferIn(what: string, run: () => Promise<UsbInTransferResult>): Promise<UsbInTransferResult> {
     if (this.#gone) throw this.#gone;
     try {
-      const result = await run();
+      const result = await this.#track(run());
       return { data: result.data === undefined ? undefined : exactDataView(result.data), status: result.status };
     } catch (error) {
       const kind = classifyUsbError(error);
@@ -217,14 +293,24 @@ export class RealUsbDevice implements UsbDevice {
   async #transferOut(what: string, run: () => Promise<UsbOutTransferResult>): Promise<UsbOutTransferResult> {
     if (this.#gone) throw this.#gone;
     try {
-      return await run();
+      return await this.#track(run());
     } catch (error) {
       if (classifyUsbError(error) === 'stall') return { bytesWritten: 0, status: 'stall' };
       throw this.#translate(error, what);
     }
   }
 
+  /** Transfers in flight, so close() knows whether it must end them (see #closeEndingTransfers). */
+  #track<T>(transfer: Promise<T>): Promise<T> {
+    this.#pending.add(transfer);
+    const untrack = () => this.#pending.delete(transfer);
+    transfer.then(untrack, untrack);
+    return transfer;
+  }
+
   #translate(error: unknown, what: string): UsbError {
+    // A transfer ended by close()'s reset: usb@3 says "Disconnected", but the phone is still there.
+    if (this.#endingTransfers) return new UsbAbortedError(undefined, { cause: error });
     const e = translateUsbError(error, { what, vendorId: this.vendorId, closing: this.#closing, platform: this.#platform });
     if (e instanceof UsbDisconnectedError) this.markDisconnected(e);
     return e;
@@ -237,4 +323,9 @@ function exactDataView(view: DataView): DataView {
   const copy = new Uint8Array(view.byteLength);
   copy.set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
   return new DataView(copy.buffer);
+}
+
+/** usb@3.1's complaint when a device is used while one of its transfers is pending. */
+function isBorrowConflict(error: unknown): boolean {
+  return /cannot be borrowed/i.test(error instanceof Error ? error.message : String(error));
 }

@@ -1,0 +1,64 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { BadInputError } from '../adapters/errors.ts';
+import { parseDeviceJson } from '../adapters/image/device-json.ts';
+import type { AuthMode } from '../sim/adb/adb-simulator.ts';
+import { startAdbGadget } from '../sim/gadget/adb-gadget.ts';
+import { gadgetSupportProblem } from '../sim/gadget/configfs-gadget.ts';
+import { EXIT } from './exit-codes.ts';
+
+const AUTH_MODES: readonly AuthMode[] = ['trust-all', 'ask', 'deny', 'none'];
+
+/**
+ * `simulate --image IMAGE --gadget [--udc NAME] [--auth ...] [--link-rate MBps] [--unplug-after BYTES] [--stall-after BYTES]`
+ * Serves the image's ADB phone as a real USB device through Linux's gadget stack (configfs +
+ * FunctionFS; root, and a device controller: a board's device port, or dummy_hcd on any Linux).
+ * The first line of stdout is the UDC it is plugged into; what the phone does goes to stderr.
+ * Runs until SIGINT or SIGTERM, then unplugs and removes the gadget.
+ */
+export async function simulateGadget(
+  imageDir: string,
+  values: { auth: string; udc?: string; 'link-rate'?: string; 'unplug-after'?: string; 'stall-after'?: string },
+  number: (name: string, value: string | undefined) => number | undefined,
+): Promise<number> {
+  const auth = values.auth as AuthMode;
+  if (!AUTH_MODES.includes(auth)) throw new BadInputError(`simulate: --auth must be one of ${AUTH_MODES.join(', ')}, not "${auth}".`);
+  const deviceJson = path.join(imageDir, 'device.json');
+  const identity = parseDeviceJson(fs.readFileSync(deviceJson, 'utf8'), deviceJson);
+  if (identity.transport !== 'adb') {
+    throw new BadInputError(`simulate --gadget: the image's transport is "${identity.transport}"; only ADB phones can be served as a gadget so far.`);
+  }
+  const problem = gadgetSupportProblem();
+  if (problem) throw new BadInputError(`simulate --gadget: ${problem}.`);
+  let gadget;
+  try {
+    gadget = await startAdbGadget({
+      imageDir,
+      auth,
+      udc: values.udc,
+      linkRateMBps: number('link-rate', values['link-rate']),
+      unplugAfterBytes: number('unplug-after', values['unplug-after']),
+      stallAfterBytes: number('stall-after', values['stall-after']),
+    });
+  } catch (error) {
+    throw new BadInputError(`simulate --gadget: ${(error as Error).message}`);
+  }
+  process.stdout.write(`${gadget.udc}\n`);
+  process.stderr.write(
+    `Simulating ${identity.manufacturer} ${identity.model} (${identity.serial}) as USB device ` +
+      `${hex(identity.vendorId)}:${hex(identity.productId)} on ${gadget.udc}; try: adb devices. Ctrl-C stops.\n`,
+  );
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await gadget.stop();
+  return EXIT.ok;
+}
+
+const hex = (n: number) => n.toString(16).padStart(4, '0');
