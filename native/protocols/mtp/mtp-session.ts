@@ -443,13 +443,7 @@ export class MtpSession {
           skip = 0;
         }
       }
-      const response = await this.#nextContainer(id, name);
-      if (response.type !== ContainerType.response) {
-        await this.#skipBody(response, name);
-        throw new MtpProtocolError(`${name}: a second data phase instead of the response`);
-      }
-      await this.#readSmallBody(response, name);
-      if (response.code !== Response.OK) throw new MtpResponseError(name, response.code);
+      await this.#expectOkResponse(id, name);
       finished = true;
     } finally {
       try {
@@ -458,6 +452,17 @@ export class MtpSession {
         release();
       }
     }
+  }
+
+  /** After a streamed data phase: the response must follow, and say OK. */
+  async #expectOkResponse(id: number, name: string): Promise<void> {
+    const response = await this.#nextContainer(id, name);
+    if (response.type !== ContainerType.response) {
+      await this.#skipBody(response, name);
+      throw new MtpProtocolError(`${name}: a second data phase instead of the response`);
+    }
+    await this.#readSmallBody(response, name);
+    if (response.code !== Response.OK) throw new MtpResponseError(name, response.code);
   }
 
   async *#partialReads(handle: number, size: number, fromOffset: number, wide: boolean): AsyncGenerator<Uint8Array> {
@@ -506,13 +511,7 @@ export class MtpSession {
         yield chunk.bytes;
       }
       phaseEnded = true;
-      const response = await this.#nextContainer(id, name);
-      if (response.type !== ContainerType.response) {
-        await this.#skipBody(response, name);
-        throw new MtpProtocolError(`${name}: a second data phase instead of the response`);
-      }
-      await this.#readSmallBody(response, name);
-      if (response.code !== Response.OK) throw new MtpResponseError(name, response.code);
+      await this.#expectOkResponse(id, name);
       finished = true;
     } finally {
       try {
