@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ui as pw } from './ui-expect.ts';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestPhoneImage } from '../native/api/test-phone-image.ts';
+import { verifyBag } from '../native/export/verify-bag.ts';
 import type { AppUnderTest, OpenApp, SimPhone } from './app-under-test.ts';
 import { REPO } from './app-under-test.ts';
 
@@ -256,6 +258,69 @@ export function appScenarios(shell: string, open: () => OpenApp | { skip: string
       await pw(alert).toContainText('What to do: Choose a new folder or an empty one');
       await pw(page.locator('main')).not.toContainText(/\.ts:\d+|\bat [\w.]+ \(|Error:/);
       await shot(app, '13-export-error');
+    });
+
+    test('Review chooses 2 contacts and 3 photos (mouse and keyboard); the export holds exactly those, verified', async () => {
+      const app = await start([{ image: DEMO }]);
+      await rescueEverything(app, 'LBDEMO0001');
+      await waitStatus(app, 'LBDEMO0001', 'done');
+      await nav(app, 'Review');
+      const page = app.page;
+      // Contacts: none, then two ticked.
+      await page.getByRole('button', { name: 'Select none of the contacts for the export' }).click();
+      await pw(page.getByTestId('chosen-contacts')).toHaveText('0 of 12 contacts chosen for the export');
+      await page.getByRole('checkbox', { name: 'Include Jean-Luc Picard in the export' }).check();
+      await page.getByRole('checkbox', { name: 'Include Marco Rossi in the export' }).check();
+      await pw(page.getByTestId('chosen-contacts')).toHaveText('2 of 12 contacts chosen for the export');
+      // Calendar: none of it.
+      await page.getByRole('tab', { name: /Calendar/ }).click();
+      await page.getByRole('button', { name: 'Select none of the calendar events for the export' }).click();
+      await pw(page.getByTestId('chosen-events')).toHaveText('0 of 10 calendar events chosen for the export');
+      // Photos: none, two ticked with the mouse, one chosen from the keyboard (End, then Space).
+      await page.getByRole('tab', { name: /Photos/ }).click();
+      await page.getByRole('button', { name: 'Select none of the photos and videos for the export' }).click();
+      const grid = page.getByTestId('photo-grid');
+      await pw(grid.locator('#photo-0')).toHaveAttribute('aria-selected', 'false');
+      await grid.locator('#photo-0').getByRole('checkbox').check();
+      await grid.locator('#photo-2').getByRole('checkbox').check();
+      await grid.focus();
+      await page.keyboard.press('End');
+      await page.keyboard.press('Space');
+      await pw(grid.locator('#photo-7')).toHaveAttribute('aria-selected', 'true');
+      await pw(grid.locator('#photo-1')).toHaveAttribute('aria-selected', 'false');
+      await pw(page.getByTestId('chosen-photos')).toHaveText('3 of 8 photos and videos chosen for the export');
+      await pw(grid.locator('img[src^="data:image/"]').first()).toBeVisible({ timeout: 15_000 });
+      await shot(app, '15-review-chosen');
+      const chosenPaths = await Promise.all([0, 2, 7].map(async (i) => (await grid.locator(`#photo-${i}`).getAttribute('data-path'))!));
+
+      await nav(app, 'Export');
+      const chosen = page.getByTestId('export-chosen');
+      await pw(chosen).toContainText('a selection');
+      await pw(chosen).toContainText('2 of 12 contacts');
+      await pw(chosen).toContainText('0 of 10 calendar events');
+      await pw(chosen).toContainText('3 of 8 photos and videos');
+      const folder = path.join(tmp, `export-selection-${app.kind}`);
+      await page.getByRole('textbox', { name: /Destination folder/ }).fill(folder);
+      await page.locator('main').getByRole('button', { name: 'Export', exact: true }).click();
+      await pw(page.getByTestId('verify-ok')).toBeVisible({ timeout: 30_000 });
+      await pw(page.getByText(/Written: 2 contacts, 0 events in 0 calendars, 3 photos and videos/)).toBeVisible();
+      await shot(app, '16-export-selection');
+
+      // The bag, read from the disk: whole, and exactly what was chosen.
+      expect(await verifyBag(folder)).toEqual([]);
+      const data = path.join(folder, 'data');
+      const vcf = fs.readFileSync(path.join(data, 'contacts', 'contacts.vcf'), 'utf8');
+      expect([...vcf.matchAll(/^FN:(.*)\r$/gm)].map((m) => m[1])).toEqual(['Jean-Luc Picard', 'Marco Rossi']);
+      expect(fs.existsSync(path.join(data, 'calendar'))).toBe(false);
+      const hash = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+      const photoFiles = fs
+        .readdirSync(path.join(data, 'photos'), { recursive: true, withFileTypes: true })
+        .filter((d) => d.isFile())
+        .map((d) => path.join(d.parentPath, d.name));
+      expect(photoFiles.map(hash).sort()).toEqual(chosenPaths.map((p) => hash(path.join(DEMO, 'storage', p))).sort());
+      const receipt = fs.readFileSync(path.join(data, 'report.html'), 'utf8');
+      expect(receipt).toContain('2 of 12 contacts chosen');
+      expect(receipt).toContain('3 of 8 photos and videos chosen');
     });
 
     test('Two phones at once: both listed, both rescued side by side, both reviewable', async () => {

@@ -6,9 +6,10 @@
  */
 import type { Contact } from '../model/contact.ts';
 import type { Transport } from '../model/device.ts';
+import type { ChosenCount, ChosenCounts, ExportSelection, ItemChoice } from '../export/export-selection.ts';
 import type { Category } from '../rescue/categories.ts';
 
-export type { Category, Contact, Transport };
+export type { Category, ChosenCount, ChosenCounts, Contact, ExportSelection, ItemChoice, Transport };
 
 /** Something went wrong, said for a person: what happened and what to do next. Never a stack. */
 export interface UserError {
@@ -164,6 +165,11 @@ export interface ExportRequest {
   folder: string;
   vcard: VCardVersion;
   photoLayout: PhotoLayoutChoice;
+  /**
+   * Only these items, by the ids of Review's rows (a category left out: none of it); without it
+   * everything of the phone. An id the vault does not hold for this phone fails the export.
+   */
+  only?: ExportSelection;
 }
 
 export interface ExportOutcome {
@@ -176,6 +182,8 @@ export interface ExportOutcome {
   photoBytes: number;
   manifestSha256: string;
   receiptPath: string;
+  /** Set when the export held a selection: how many of each category were chosen, of how many. */
+  chosen?: ChosenCounts;
 }
 
 export interface ExportState {

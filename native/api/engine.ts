@@ -8,7 +8,9 @@ import type { DeviceSource } from '../adapters/device-source.ts';
 import { SourceLostError } from '../adapters/errors.ts';
 import { describe as describeUsbPhone } from '../cli/devices-command.ts';
 import { plugInSimulatedPhone, type SimulatedPhone } from '../cli/open-source.ts';
+import { checkSelection } from '../export/chosen-items.ts';
 import { APP_VERSION, exportBag, type ExportProgress } from '../export/export-bag.ts';
+import type { ExportSelection } from '../export/export-selection.ts';
 import { verifyBag } from '../export/verify-bag.ts';
 import { CATEGORIES, type Category } from '../rescue/categories.ts';
 import type { RescueSummary } from '../rescue/rescue-events.ts';
@@ -230,6 +232,7 @@ export class Engine implements LifeboatApi {
     const folder = str(arg, 'folder');
     const vcard = oneOf(arg, 'vcard', ['3.0', '4.0'] as const);
     const photoLayout = oneOf(arg, 'photoLayout', ['by-date', 'as-on-device'] as const);
+    const only = selectionOf(arg);
     if (!path.isAbsolute(folder)) {
       throw new ApiError('bad-folder', `"${folder}" is not a full folder path.`, 'Write the whole path, starting with / (or a drive letter on Windows).');
     }
@@ -244,7 +247,7 @@ export class Engine implements LifeboatApi {
     const state: ExportState = { exportId, serial, folder, status: 'running', phase: 'contacts', done: 0, total: null };
     this.#exports.set(exportId, state);
     this.#emit({ type: 'export-progress', export: state });
-    void this.#runExport(state, vaultDir, vcard, photoLayout);
+    void this.#runExport(state, vaultDir, vcard, photoLayout, only);
     return state;
   }
 
@@ -469,7 +472,7 @@ export class Engine implements LifeboatApi {
 
   // ---- export ------------------------------------------------------------------------------
 
-  async #runExport(state: ExportState, vaultDir: string, vcard: '3.0' | '4.0', photoLayout: 'by-date' | 'as-on-device'): Promise<void> {
+  async #runExport(state: ExportState, vaultDir: string, vcard: '3.0' | '4.0', photoLayout: 'by-date' | 'as-on-device', only: ExportSelection | undefined): Promise<void> {
     let vault: Vault | undefined;
     let lastEmit = 0;
     try {
@@ -481,6 +484,7 @@ export class Engine implements LifeboatApi {
         serial: state.serial,
         vcardVersion: vcard,
         photoLayout,
+        ...(only ? { only } : {}),
         onProgress: (p: ExportProgress) => {
           state.phase = p.phase;
           state.done = p.done;
@@ -502,6 +506,7 @@ export class Engine implements LifeboatApi {
         photoBytes: result.photoBytes,
         manifestSha256: result.manifestSha256,
         receiptPath: path.join(result.out, 'data', 'report.html'),
+        ...(result.chosen ? { chosen: result.chosen } : {}),
       };
       state.status = 'verifying';
       state.phase = 'verify';
@@ -657,6 +662,17 @@ function oneOf<T extends string>(arg: unknown, name: string, values: readonly T[
   const v = (arg as Record<string, unknown>)[name];
   if (!values.includes(v as T)) throw badArg(name, values.join(' or '));
   return v as T;
+}
+
+/** The export's selection, checked for its shape here; whether its ids are this phone's, by the export. */
+function selectionOf(arg: unknown): ExportSelection | undefined {
+  const v = (arg as Record<string, unknown>).only;
+  if (v === undefined) return undefined;
+  try {
+    return checkSelection(v);
+  } catch (err) {
+    throw new ApiError('bad-call', `The window sent a wrong selection (${(err as Error).message}).`, 'Reload the window; if it stays, update the app.');
+  }
 }
 
 function categoriesOf(arg: unknown): Category[] {

@@ -1,4 +1,5 @@
 import { BadInputError, SourceLostError } from '../adapters/errors.ts';
+import { UnknownItemError } from '../export/chosen-items.ts';
 import { DeviceChoiceNeededError } from '../export/export-bag.ts';
 import { RescueCancelledError } from '../rescue/rescue-run.ts';
 import type { UserError } from './api.ts';
@@ -33,6 +34,13 @@ export function toUserError(err: unknown): UserError {
   }
   if (err instanceof RescueCancelledError) {
     return { code: 'cancelled', message: 'The rescue was stopped.', whatToDo: 'Everything saved so far is safe. Press Resume to continue later.' };
+  }
+  if (err instanceof UnknownItemError) {
+    return {
+      code: 'not-in-vault',
+      message: 'Some of the items chosen for the export are not in this phone’s vault.',
+      whatToDo: 'Open Review, choose again (or select all), then export into a new folder.',
+    };
   }
   if (err instanceof BadInputError) {
     return { code: 'bad-input', message: firstLine(err.message), whatToDo: whatToDoFor(err.message) };

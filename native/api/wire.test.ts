@@ -19,7 +19,7 @@ describe('parseCall: what a window may send', () => {
       '{"kind":"call","id":1,"method":"__proto__"}',
       '{"kind":"call","id":1,"method":"hello","arg":[1]}',
       '{"kind":"call","id":1,"method":"hello","arg":"x"}',
-      'x'.repeat(70_000),
+      'x'.repeat(1024 * 1024 + 1),
     ];
     for (const raw of refusals) expect(parseCall(raw)).toHaveProperty('refused');
   });

@@ -39,8 +39,12 @@ export function isApiMethod(name: unknown): name is ApiMethod {
   return typeof name === 'string' && Object.hasOwn(METHODS, name);
 }
 
-/** Largest call accepted: calls are small requests; anything bigger is not from our window. */
-export const MAX_CALL_BYTES = 64 * 1024;
+/**
+ * Largest call accepted: calls are small requests; anything bigger is not from our window. The
+ * largest the window sends is an export's selection: item ids ticked one by one in Review
+ * (about 7 bytes each), so 1 MiB is room for some 150,000 of them.
+ */
+export const MAX_CALL_BYTES = 1024 * 1024;
 
 /** A call from a window, or a reason to drop it. Never throws. */
 export function parseCall(raw: unknown): { call: WireCall } | { refused: string } {

@@ -1,12 +1,14 @@
 import { BadInputError } from '../adapters/errors.ts';
 import type { Contact } from '../model/contact.ts';
 import type { CalendarEvent } from '../model/event.ts';
-import type { MediaRecord, StoredItem, Vault, VaultDevice } from '../vault/vault.ts';
+import type { MediaRecord, SkipRow, Vault, VaultDevice } from '../vault/vault.ts';
 import { BagWriter } from './bagit.ts';
+import { ChosenItems } from './chosen-items.ts';
+import type { ChosenCounts, ExportSelection, SelectionCategory } from './export-selection.ts';
 import { calendarFooter, calendarHeader, formatEvent, timeZoneIdsOf } from './icalendar.ts';
 import { photoPath, type PhotoLayout } from './photo-layout.ts';
 import type { ExportNote } from './export-note.ts';
-import { receiptHtml, type ReceiptNote, type ReceiptSkip } from './receipt-html.ts';
+import { receiptHtml, type ReceiptCategory, type ReceiptNote, type ReceiptSkip } from './receipt-html.ts';
 import { collisionKey, safeName, withSuffix } from './safe-name.ts';
 import { stableUuid } from './stable-uid.ts';
 import { formatVCard } from './vcard.ts';
@@ -21,6 +23,12 @@ export interface ExportOptions {
   serial?: string;
   vcardVersion: '3.0' | '4.0';
   photoLayout: PhotoLayout;
+  /**
+   * Write only these items (see export-selection.ts); without it, everything of the phone. Ids
+   * that are not this phone's items of that category are refused (BadInputError) before the
+   * folder is made.
+   */
+  only?: ExportSelection;
   onProgress?: (event: ExportProgress) => void;
 }
 
@@ -43,6 +51,8 @@ export interface ExportResult {
   duplicates: number;
   manifestSha256: string;
   payloadOxum: string;
+  /** Only when a selection was given: how many of each category were chosen, of how many. */
+  chosen?: ChosenCounts;
 }
 
 /** Thrown when a vault holds several phones and none was chosen: the CLI lists them (exit 2). */
@@ -77,25 +87,54 @@ export function pickDevice(vault: Vault, serial: string | undefined): VaultDevic
 export async function exportBag(opts: ExportOptions): Promise<ExportResult> {
   const { vault } = opts;
   const device = pickDevice(vault, opts.serial);
+  const chosen = ChosenItems.resolve(vault, device, opts.only);
   const bag = await BagWriter.create(opts.out);
   const progress = opts.onProgress ?? (() => undefined);
-  const skipped: ReceiptSkip[] = vault.skips(device.id).map((s) => ({ what: `${s.kind} ${s.sourceKey}`, reason: s.reason }));
+  const rescueSkips = vault.skips(device.id);
+  const totals = vault.totals(device.id);
+  const skipped: ReceiptSkip[] = [];
 
   const notes: ReceiptNote[] = [];
-  const contacts = await exportContacts(opts, device, bag, progress);
-  const calendar = await exportCalendars(opts, device, bag, progress, notes, skipped);
-  const photos = await exportPhotos(opts, device, bag, progress, skipped);
+  const contacts = await exportContacts(opts, device, bag, progress, chosen);
+  const calendar = await exportCalendars(opts, device, bag, progress, notes, skipped, chosen);
+  const photos = await exportPhotos(opts, device, bag, progress, skipped, chosen);
 
-  const categories = [
-    { name: 'Contacts', count: contacts, where: 'data/contacts/contacts.vcf' },
-    { name: 'Calendar events', count: calendar.events, where: `data/calendar/ (${calendar.files.join(', ') || 'none'})` },
+  const counts: ChosenCounts = {
+    contacts: { chosen: contacts.chosen, of: totals.contact.count },
+    events: { chosen: calendar.chosen, of: totals.event.count },
+    photos: { chosen: photos.chosen, of: totals.media.count },
+  };
+  // What the rescue could not read is listed for a category exported whole; of a category
+  // chosen in part or not at all it would read as missing from this export, which it is not.
+  const whole = (category: SelectionCategory) =>
+    chosen.takesAll(category) || (counts[category].chosen > 0 && counts[category].chosen === counts[category].of);
+  const listedSkips = rescueSkips.filter((s) => whole(categoryOfSkip(s)));
+  skipped.unshift(...listedSkips.map((s) => ({ what: `${s.kind} ${s.sourceKey}`, reason: s.reason })));
+  const none = 'not in this export (none chosen)';
+  const categories: ReceiptCategory[] = [
+    { name: 'Contacts', count: contacts.count, where: contacts.written ? 'data/contacts/contacts.vcf' : none },
+    {
+      name: 'Calendar events',
+      count: calendar.events,
+      where: chosen.isSelection && calendar.chosen === 0 ? none : `data/calendar/ (${calendar.files.join(', ') || 'none'})`,
+    },
     {
       name: 'Photos and videos',
       count: photos.count,
       bytes: photos.bytes,
-      where: opts.photoLayout === 'by-date' ? 'data/photos/YEAR/MONTH/' : 'data/photos/ (folders as on the phone)',
+      where:
+        chosen.isSelection && photos.chosen === 0
+          ? none
+          : opts.photoLayout === 'by-date'
+            ? 'data/photos/YEAR/MONTH/'
+            : 'data/photos/ (folders as on the phone)',
     },
   ];
+  if (chosen.isSelection) {
+    categories[0]!.chosen = counts.contacts;
+    categories[1]!.chosen = counts.events;
+    categories[2]!.chosen = counts.photos;
+  }
   const exportedAtIso = new Date().toISOString();
   await bag.writeText(
     ['report.html'],
@@ -106,6 +145,7 @@ export async function exportBag(opts: ExportOptions): Promise<ExportResult> {
       appVersion: APP_VERSION,
       categories,
       skipped,
+      ...(chosen.isSelection ? { selection: { unlistedSkips: rescueSkips.length - listedSkips.length } } : {}),
       notes,
       options: { 'vCard version': opts.vcardVersion, 'Photo layout': opts.photoLayout },
     }),
@@ -122,14 +162,21 @@ export async function exportBag(opts: ExportOptions): Promise<ExportResult> {
   return {
     out: bag.root,
     serial: device.serial,
-    contacts,
+    contacts: contacts.count,
     events: calendar.events,
     calendars: calendar.files.length,
     photos: photos.count,
     photoBytes: photos.bytes,
     duplicates: photos.duplicates,
     ...sealed,
+    ...(chosen.isSelection ? { chosen: counts } : {}),
   };
+}
+
+/** The category of the export a rescue's skip belongs to (see rescue-run.ts for the kinds). */
+function categoryOfSkip(skip: SkipRow): SelectionCategory {
+  if (skip.kind === 'category') return skip.sourceKey === 'contacts' ? 'contacts' : skip.sourceKey === 'calendar' ? 'events' : 'photos';
+  return skip.kind === 'contact' ? 'contacts' : skip.kind === 'event' ? 'events' : 'photos';
 }
 
 async function exportContacts(
@@ -137,15 +184,18 @@ async function exportContacts(
   device: VaultDevice,
   bag: BagWriter,
   progress: (e: ExportProgress) => void,
-): Promise<number> {
+  chosen: ChosenItems,
+): Promise<{ count: number; chosen: number; written: boolean }> {
   const vault = opts.vault;
   // Sorted by name so a person reading the file finds people; only the sort keys are held in
   // memory, each card is read again when it is written.
   const order: { key: string; sourceKey: string; id: number }[] = [];
   const namePaths = ['$.displayName', '$.name.given', '$.emails[0].value', '$.phones[0].value'];
   for (const { id, sourceKey, fields } of vault.latestItemFields(device.id, 'contact', namePaths)) {
-    order.push({ key: sortName(fields), sourceKey, id });
+    if (chosen.has('contacts', sourceKey)) order.push({ key: sortName(fields), sourceKey, id });
   }
+  // A selection without contacts writes no contacts file (an export of everything always does).
+  if (chosen.isSelection && order.length === 0) return { count: 0, chosen: 0, written: false };
   order.sort((a, b) => compare(a.key, b.key) || compare(a.sourceKey, b.sourceKey));
   let done = 0;
   async function* cards(): AsyncGenerator<Uint8Array> {
@@ -164,7 +214,7 @@ async function exportContacts(
   }
   await bag.writeFile(['contacts', 'contacts.vcf'], cards());
   progress({ type: 'export-progress', phase: 'contacts', done, total: order.length });
-  return order.length;
+  return { count: order.length, chosen: order.length, written: true };
 }
 
 function sortName(fields: unknown[]): string {
@@ -179,7 +229,8 @@ async function exportCalendars(
   progress: (e: ExportProgress) => void,
   notes: ReceiptNote[],
   skipped: ReceiptSkip[],
-): Promise<{ events: number; files: string[] }> {
+  chosen: ChosenItems,
+): Promise<{ events: number; chosen: number; files: string[] }> {
   const vault = opts.vault;
   // The event being written, by its key: notes name it the way a person knows it.
   const titles = new Map<string, string>();
@@ -189,25 +240,36 @@ async function exportCalendars(
     else notes.push({ what, note: note.message });
   };
   // First pass: which calendars, which time zones each needs, and the UID of every series
-  // (an exception must carry its series' UID).
+  // (an exception must carry its series' UID, also when the series itself is not chosen).
   const calendars = new Map<string, { name: string; zones: Set<string>; ids: number[] }>();
   const seriesUid = new Map<string, string>();
   const keyBySyncId = new Map<string, string>();
+  const seriesKeyOf = (original: CalendarEvent['original']): string | undefined =>
+    original ? (original.sourceKey ?? (original.syncId ? keyBySyncId.get(original.syncId) : undefined)) : undefined;
   let total = 0;
-  for (const { id, record: e } of vault.latestItems<CalendarEvent>(device.id, 'event')) {
-    let cal = calendars.get(e.calendar.sourceKey);
-    if (!cal) calendars.set(e.calendar.sourceKey, (cal = { name: e.calendar.displayName, zones: new Set(), ids: [] }));
-    for (const tz of timeZoneIdsOf(e)) cal.zones.add(tz);
+  const include = (id: number, calendarKey: string, calendarName: string, zones: Iterable<string>) => {
+    let cal = calendars.get(calendarKey);
+    if (!cal) calendars.set(calendarKey, (cal = { name: calendarName, zones: new Set(), ids: [] }));
+    for (const tz of zones) cal.zones.add(tz);
     cal.ids.push(id);
     total++;
+  };
+  // Occurrences not chosen themselves, which go with their series if that is chosen: a series
+  // without its changed or cancelled occurrences would show them as they were before.
+  const pending: { id: number; original: CalendarEvent['original']; calendarKey: string; calendarName: string; zones: string[] }[] = [];
+  for (const { id, record: e } of vault.latestItems<CalendarEvent>(device.id, 'event')) {
     if (e.uid) seriesUid.set(e.sourceKey, e.uid);
     if (e.syncId) keyBySyncId.set(e.syncId, e.sourceKey);
+    if (chosen.has('events', e.sourceKey)) include(id, e.calendar.sourceKey, e.calendar.displayName, timeZoneIdsOf(e));
+    else if (e.original) pending.push({ id, original: e.original, calendarKey: e.calendar.sourceKey, calendarName: e.calendar.displayName, zones: [...timeZoneIdsOf(e)] });
+  }
+  for (const p of pending) {
+    const seriesKey = seriesKeyOf(p.original);
+    if (seriesKey !== undefined && chosen.has('events', seriesKey)) include(p.id, p.calendarKey, p.calendarName, p.zones);
   }
   const uidOf = (e: CalendarEvent): string => {
-    if (e.original) {
-      const seriesKey = e.original.sourceKey ?? (e.original.syncId ? keyBySyncId.get(e.original.syncId) : undefined);
-      if (seriesKey !== undefined) return seriesUid.get(seriesKey) ?? derivedUid(device, seriesKey);
-    }
+    const seriesKey = seriesKeyOf(e.original);
+    if (seriesKey !== undefined) return seriesUid.get(seriesKey) ?? derivedUid(device, seriesKey);
     return e.uid ?? derivedUid(device, e.sourceKey);
   };
 
@@ -238,7 +300,7 @@ async function exportCalendars(
     files.push(name);
   }
   progress({ type: 'export-progress', phase: 'calendar', done, total });
-  return { events: written, files };
+  return { events: written, chosen: total, files };
 }
 
 function derivedUid(device: VaultDevice, sourceKey: string): string {
@@ -251,9 +313,10 @@ async function exportPhotos(
   bag: BagWriter,
   progress: (e: ExportProgress) => void,
   skipped: ReceiptSkip[],
-): Promise<{ count: number; bytes: number; duplicates: number }> {
+  chosen: ChosenItems,
+): Promise<{ count: number; chosen: number; bytes: number; duplicates: number }> {
   const vault = opts.vault;
-  const totals = vault.totals(device.id).media;
+  const total = chosen.takesAll('photos') ? vault.totals(device.id).media.count : countChosenPhotos(vault, device, chosen);
   const exportedHashes = new Map<string, string>();
   const usedNames = new Set<string>();
   let count = 0;
@@ -261,6 +324,7 @@ async function exportPhotos(
   let duplicates = 0;
   let done = 0;
   for (const item of vault.latestItems<MediaRecord>(device.id, 'media')) {
+    if (!chosen.has('photos', item.sourceKey)) continue;
     done++;
     const already = exportedHashes.get(item.sha256);
     if (already !== undefined) {
@@ -270,11 +334,11 @@ async function exportPhotos(
     }
     const segments = ['photos', ...photoPath(item.record, opts.photoLayout)];
     const fileName = segments.pop()!;
-    let chosen = fileName;
-    for (let n = 1; usedNames.has(collisionKey([...segments, chosen].join('/'))); n++) chosen = withSuffix(fileName, n);
-    usedNames.add(collisionKey([...segments, chosen].join('/')));
+    let name = fileName;
+    for (let n = 1; usedNames.has(collisionKey([...segments, name].join('/'))); n++) name = withSuffix(fileName, n);
+    usedNames.add(collisionKey([...segments, name].join('/')));
     const written = await bag.writeFile(
-      [...segments, chosen],
+      [...segments, name],
       vault.openBlob(item.sha256) as AsyncIterable<Uint8Array>,
       new Date(item.record.capture.utcMillis),
     );
@@ -284,9 +348,16 @@ async function exportPhotos(
     exportedHashes.set(item.sha256, written.relPath);
     count++;
     bytes += written.size;
-    progress({ type: 'export-progress', phase: 'photos', done, total: totals.count, bytes });
+    progress({ type: 'export-progress', phase: 'photos', done, total, bytes });
   }
-  return { count, bytes, duplicates };
+  return { count, chosen: done, bytes, duplicates };
+}
+
+/** How many photos a selection takes, for the progress total (source keys only, no records). */
+function countChosenPhotos(vault: Vault, device: VaultDevice, chosen: ChosenItems): number {
+  let n = 0;
+  for (const { sourceKey } of vault.latestItemFields(device.id, 'media', [])) if (chosen.has('photos', sourceKey)) n++;
+  return n;
 }
 
 function compare(a: string, b: string): number {

@@ -1,12 +1,15 @@
 import { formatSize } from '../util/format-size.ts';
 import type { DeviceIdentity } from '../model/device.ts';
 import type { VaultRun } from '../vault/vault.ts';
+import type { ChosenCount } from './export-selection.ts';
 
 export interface ReceiptCategory {
   name: string;
   count: number;
   bytes?: number;
   where: string;
+  /** Set when the export holds a selection: how many of the vault's items of this kind were chosen. */
+  chosen?: ChosenCount;
 }
 
 export interface ReceiptSkip {
@@ -27,6 +30,11 @@ export interface ReceiptData {
   appVersion: string;
   categories: ReceiptCategory[];
   skipped: ReceiptSkip[];
+  /**
+   * Set when the export holds a selection. `unlistedSkips`: what the rescue could not read of
+   * categories chosen only in part or not at all, left out of "Skipped" (it is not missing here).
+   */
+  selection?: { unlistedSkips: number };
   notes: ReceiptNote[];
   options: Record<string, string>;
 }
@@ -47,17 +55,29 @@ export function receiptHtml(r: ReceiptData): string {
         `<td>${esc(run.battery === null ? 'unknown' : `${run.battery}%`)}</td><td>${esc(run.source)}</td></tr>`,
     )
     .join('\n');
+  const selection = r.selection !== undefined;
   const categories = r.categories
     .map(
       (c) =>
-        `<tr><td>${esc(c.name)}</td><td class="n">${c.count}</td><td class="n">${esc(c.bytes === undefined ? '' : formatSize(c.bytes))}</td><td>${esc(c.where)}</td></tr>`,
+        `<tr><td>${esc(c.name)}</td>${selection ? `<td class="n">${esc(c.chosen ? chosenText(c.chosen) : '')}</td>` : ''}<td class="n">${c.count}</td><td class="n">${esc(c.bytes === undefined ? '' : formatSize(c.bytes))}</td><td>${esc(c.where)}</td></tr>`,
     )
     .join('\n');
+  const selectionText = selection
+    ? `<p class="selection"><strong>This export holds a selection:</strong> ${esc(
+        r.categories
+          .filter((c) => c.chosen)
+          .map((c) => `${chosenText(c.chosen!)} ${c.name.toLowerCase()} chosen`)
+          .join(', '),
+      )}. What was not chosen is not in this folder and not listed on this receipt; it stays safe in the vault, and an export of everything holds it.</p>\n`
+    : '';
+  const unlisted = r.selection?.unlistedSkips
+    ? `<p>${r.selection.unlistedSkips} thing(s) the rescue could not read belong to categories exported only in part or not at all; the receipt of an export of everything lists them.</p>`
+    : '';
   const skipped = r.skipped.length
     ? `<table><thead><tr><th>What</th><th>Why</th></tr></thead><tbody>\n${r.skipped
         .map((s) => `<tr><td>${esc(s.what)}</td><td>${esc(s.reason)}</td></tr>`)
-        .join('\n')}\n</tbody></table>`
-    : '<p>Nothing was skipped.</p>';
+        .join('\n')}\n</tbody></table>${unlisted}`
+    : `<p>Nothing was skipped.</p>${unlisted}`;
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -92,7 +112,7 @@ pre { background: #f4f4f4; padding: .6em; overflow-x: auto; } .sign { margin-top
 ${runs}
 </tbody></table>
 <h2>What is in this export</h2>
-<table><thead><tr><th>Category</th><th class="n">Items</th><th class="n">Size</th><th>Where</th></tr></thead>
+${selectionText}<table><thead><tr><th>Category</th>${selection ? '<th class="n">Chosen</th>' : ''}<th class="n">Items</th><th class="n">Size</th><th>Where</th></tr></thead>
 <tbody>
 ${categories}
 </tbody></table>
@@ -121,6 +141,11 @@ To check it on any Linux or macOS machine, open a terminal in this folder and ru
 </body>
 </html>
 `;
+}
+
+/** "12 of 340": how many were chosen, of how many the vault holds. */
+function chosenText(c: ChosenCount): string {
+  return `${c.chosen.toLocaleString('en')} of ${c.of.toLocaleString('en')}`;
 }
 
 export function esc(text: string): string {

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { VaultPhone } from '../../native/api/api.ts';
 import { useAppState, type Store } from './store.ts';
 import { Connect } from './screens/Connect.tsx';
@@ -6,6 +6,7 @@ import { Devices } from './screens/Devices.tsx';
 import { Export } from './screens/Export.tsx';
 import { Rescue } from './screens/Rescue.tsx';
 import { Review } from './screens/Review.tsx';
+import { Selection } from './selection.ts';
 
 type Screen = 'connect' | 'devices' | 'rescue' | 'review' | 'export';
 
@@ -23,6 +24,13 @@ export function App({ store }: { store: Store }) {
   const [screen, setScreen] = useState<Screen>(state.devices.length ? 'devices' : 'connect');
   const [serial, setSerial] = useState<string | null>(null);
   const [phones, setPhones] = useState<VaultPhone[]>([]);
+  // What each phone's export takes: chosen in Review, used by Export; kept while the window lives.
+  const selections = useRef(new Map<string, Selection>());
+  const selectionOf = useCallback((s: string): Selection => {
+    let selection = selections.current.get(s);
+    if (!selection) selections.current.set(s, (selection = new Selection()));
+    return selection;
+  }, []);
   // Every step chosen in the navigation moves the focus to the screen's title (also when it is
   // the screen already shown), so keyboard and screen-reader users hear where they are.
   const [navTick, setNavTick] = useState(0);
@@ -107,8 +115,8 @@ export function App({ store }: { store: Store }) {
               }}
             />
           ) : null}
-          {screen === 'review' ? <Review api={api} phones={phones} serial={serial} onSerial={setSerial} /> : null}
-          {screen === 'export' ? <Export api={api} host={state.host} phones={phones} exports={state.exports} serial={serial} onSerial={setSerial} /> : null}
+          {screen === 'review' ? <Review api={api} phones={phones} serial={serial} onSerial={setSerial} selectionOf={selectionOf} /> : null}
+          {screen === 'export' ? <Export api={api} host={state.host} phones={phones} exports={state.exports} serial={serial} onSerial={setSerial} selectionOf={selectionOf} /> : null}
         </main>
       </div>
     </div>

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useLayoutEffect, useRef, useState, type Keyboar
 import type { PhotoRow } from '../../../native/api/api.ts';
 import type { ApiClient } from '../api-client.ts';
 import { formatDate, formatSize } from '../format.ts';
+import { useSelection, type Selection } from '../selection.ts';
 
 const CELL = 132; // px, square cells incl. gap
 const PAGE = 600; // rows fetched per call
@@ -13,9 +14,12 @@ const SETTLE_MS = 90;
  * A thumbnail grid that stays smooth with 50,000 photos: only the rows in view (plus a few) are
  * in the DOM, rows of the catalog are fetched a page at a time, and thumbnails (made by the
  * engine with sharp) are fetched for what is in view once scrolling settles. One tab stop; the
- * arrow keys, Page Up/Down, Home and End move through the photos.
+ * arrow keys, Page Up/Down, Home and End move through the photos, Space chooses the one in focus
+ * for the export. What is chosen lives in `selection` (a Set of ids), never in the cells, so a
+ * cell is the same cheap element whether 3 or 50,000 photos are chosen.
  */
-export function PhotoGrid({ api, serial, total }: { api: ApiClient; serial: string; total: number }) {
+export function PhotoGrid({ api, serial, total, selection }: { api: ApiClient; serial: string; total: number; selection: Selection }) {
+  useSelection(selection);
   const scroller = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(800);
   const [height, setHeight] = useState(600);
@@ -119,6 +123,12 @@ export function PhotoGrid({ api, serial, total }: { api: ApiClient; serial: stri
       Home: 0,
       End: total - 1,
     };
+    if (e.key === ' ') {
+      e.preventDefault();
+      const row = rowAt(active);
+      if (row) selection.toggle('photos', row.id);
+      return;
+    }
     const to = moves[e.key];
     if (to === undefined) return;
     e.preventDefault();
@@ -129,18 +139,31 @@ export function PhotoGrid({ api, serial, total }: { api: ApiClient; serial: stri
   for (let i = first; i <= last; i++) {
     const row = rowAt(i);
     const thumb = row ? thumbs.current.get(row.id) : undefined;
-    const label = row ? `${row.kind === 'video' ? 'Video' : 'Photo'} ${row.path.split('/').pop()}, ${row.captureMs ? formatDate(row.captureMs) : 'date unknown'}, ${formatSize(row.size)}` : 'Loading';
+    const name = row ? `${row.kind === 'video' ? 'Video' : 'Photo'} ${row.path.split('/').pop()}` : '';
+    const label = row ? `${name}, ${row.captureMs ? formatDate(row.captureMs) : 'date unknown'}, ${formatSize(row.size)}` : 'Loading';
+    const chosen = row ? selection.isChosen('photos', row.id) : false;
     cells.push(
       <div
         key={i}
         id={`photo-${i}`}
         role="gridcell"
-        aria-selected={i === active}
+        aria-selected={row ? chosen : undefined}
         aria-label={label}
-        className={i === active ? 'photo-cell active' : 'photo-cell'}
+        data-path={row?.path}
+        className={`photo-cell${i === active ? ' active' : ''}${row && !chosen ? ' unchosen' : ''}`}
         style={{ transform: `translate(${(i % columns) * CELL}px, ${Math.floor(i / columns) * CELL}px)` }}
         onClick={() => setActive(i)}
       >
+        {row ? (
+          <input
+            type="checkbox"
+            className="photo-choose"
+            tabIndex={-1}
+            checked={chosen}
+            onChange={() => selection.toggle('photos', row.id)}
+            aria-label={`Include ${name} in the export`}
+          />
+        ) : null}
         {thumb ? <img src={thumb} alt="" draggable={false} /> : <span className="photo-placeholder">{row ? (row.kind === 'video' ? '▶' : row.mediaType.split('/')[1]?.toUpperCase()) : ''}</span>}
       </div>,
     );
@@ -153,7 +176,8 @@ export function PhotoGrid({ api, serial, total }: { api: ApiClient; serial: stri
         ref={scroller}
         className="photo-grid"
         role="grid"
-        aria-label={`Photos and videos, ${total.toLocaleString('en')} in all. Arrow keys move.`}
+        aria-label={`Photos and videos, ${total.toLocaleString('en')} in all. Arrow keys move; Space chooses the photo in focus for the export.`}
+        aria-multiselectable="true"
         aria-rowcount={rowCount}
         aria-colcount={columns}
         aria-activedescendant={total ? `photo-${active}` : undefined}

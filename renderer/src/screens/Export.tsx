@@ -5,6 +5,7 @@ import { ErrorNotice, asUserError } from '../components/ErrorNotice.tsx';
 import { Progress } from '../components/Progress.tsx';
 import { ScreenHeading } from '../components/ScreenHeading.tsx';
 import { formatCount, formatSize } from '../format.ts';
+import { chosenCounts, useSelection, type Selection } from '../selection.ts';
 import { PhonePicker } from './Review.tsx';
 
 const PHASES: Record<string, string> = {
@@ -16,7 +17,7 @@ const PHASES: Record<string, string> = {
 };
 
 /** Writes one phone's rescue to a folder other apps read (vCard, iCalendar, photos, receipt), then checks it. */
-export function Export({ api, host, phones, exports, serial, onSerial }: { api: ApiClient; host: HostInfo; phones: VaultPhone[]; exports: ExportState[]; serial: string | null; onSerial: (s: string) => void }) {
+export function Export({ api, host, phones, exports, serial, onSerial, selectionOf }: { api: ApiClient; host: HostInfo; phones: VaultPhone[]; exports: ExportState[]; serial: string | null; onSerial: (s: string) => void; selectionOf: (serial: string) => Selection }) {
   const phone = phones.find((p) => p.serial === serial) ?? phones[0];
   const [folder, setFolder] = useState(host.suggestedExportFolder);
   const [vcard, setVcard] = useState<VCardVersion>('3.0');
@@ -36,10 +37,12 @@ export function Export({ api, host, phones, exports, serial, onSerial }: { api: 
     );
   }
 
+  const selection = selectionOf(phone.serial);
   const start = async () => {
     setError(null);
+    const only = selection.toRequest();
     try {
-      const state = await api.call('startExport', { serial: phone.serial, folder: folder.trim(), vcard, photoLayout: layout });
+      const state = await api.call('startExport', { serial: phone.serial, folder: folder.trim(), vcard, photoLayout: layout, ...(only ? { only } : {}) });
       setExportId(state.exportId);
     } catch (err) {
       setError(asUserError(err));
@@ -63,10 +66,10 @@ export function Export({ api, host, phones, exports, serial, onSerial }: { api: 
         }}
       >
         <p>
-          Writes the rescue of <strong>{phone.manufacturer} {phone.model}</strong> ({formatCount(phone.safe.contacts, 'contact', 'contacts')},{' '}
-          {formatCount(phone.safe.events, 'event', 'events')}, {formatCount(phone.safe.photos, 'photo or video', 'photos and videos')}) into a
-          new folder, in formats every other app can import, with a receipt.
+          Writes what is chosen of the rescue of <strong>{phone.manufacturer} {phone.model}</strong> into a new folder, in formats every
+          other app can import, with a receipt.
         </p>
+        <ChosenSummary selection={selection} phone={phone} />
         <label className="field">
           Destination folder (new or empty)
           <span className="field-row">
@@ -107,6 +110,24 @@ export function Export({ api, host, phones, exports, serial, onSerial }: { api: 
   );
 }
 
+/** How much of each category the export takes, as chosen under Review. */
+function ChosenSummary({ selection, phone }: { selection: Selection; phone: VaultPhone }) {
+  useSelection(selection);
+  const c = chosenCounts(selection, phone.safe);
+  const whole = selection.toRequest() === undefined;
+  return (
+    <section className="chosen-summary" aria-labelledby="chosen-h" data-testid="export-chosen">
+      <h2 id="chosen-h">{whole ? 'Chosen for the export: everything' : 'Chosen for the export: a selection'}</h2>
+      <ul>
+        <li>{c.contacts.chosen.toLocaleString('en')} of {formatCount(c.contacts.of, 'contact', 'contacts')}</li>
+        <li>{c.events.chosen.toLocaleString('en')} of {formatCount(c.events.of, 'calendar event', 'calendar events')}</li>
+        <li>{c.photos.chosen.toLocaleString('en')} of {formatCount(c.photos.of, 'photo or video', 'photos and videos')}</li>
+      </ul>
+      <p className="hint">Choose single contacts, events and photos, or none of a kind, under Review.</p>
+    </section>
+  );
+}
+
 function ExportProgressPanel({ api, host, state }: { api: ApiClient; host: HostInfo; state: ExportState }) {
   const receiptUrl = api.receiptUrl(state.exportId);
   const r = state.result;
@@ -141,6 +162,7 @@ function ExportProgressPanel({ api, host, state }: { api: ApiClient; host: HostI
             Written: {formatCount(r.contacts, 'contact', 'contacts')}, {formatCount(r.events, 'event', 'events')} in{' '}
             {formatCount(r.calendars, 'calendar', 'calendars')}, {formatCount(r.photos, 'photo or video', 'photos and videos')} ({formatSize(r.photoBytes)}).
           </p>
+          {r.chosen ? <p className="hint">A selection: the receipt says what was chosen, of how much.</p> : null}
           <p className="actions">
             {receiptUrl ? (
               <a href={receiptUrl} target="_blank" rel="noreferrer noopener">

@@ -4,12 +4,13 @@ import type { ApiClient } from '../api-client.ts';
 import { ErrorNotice, asUserError } from '../components/ErrorNotice.tsx';
 import { PhotoGrid } from '../components/PhotoGrid.tsx';
 import { ScreenHeading } from '../components/ScreenHeading.tsx';
-import { formatDate } from '../format.ts';
+import { formatCount, formatDate } from '../format.ts';
+import { useSelection, type Selection, type SelectionKind } from '../selection.ts';
 
 type Tab = 'contacts' | 'calendar' | 'photos';
 
-/** What is safe in the vault, phone by phone: contacts, calendar and photos. */
-export function Review({ api, phones, serial, onSerial }: { api: ApiClient; phones: VaultPhone[]; serial: string | null; onSerial: (s: string) => void }) {
+/** What is safe in the vault, phone by phone: contacts, calendar and photos, each chosen (or not) for the export. */
+export function Review({ api, phones, serial, onSerial, selectionOf }: { api: ApiClient; phones: VaultPhone[]; serial: string | null; onSerial: (s: string) => void; selectionOf: (serial: string) => Selection }) {
   const [tab, setTab] = useState<Tab>('contacts');
   const phone = phones.find((p) => p.serial === serial) ?? phones[0];
   if (!phone) {
@@ -22,6 +23,7 @@ export function Review({ api, phones, serial, onSerial }: { api: ApiClient; phon
       </>
     );
   }
+  const selection = selectionOf(phone.serial);
   const tabs: { id: Tab; label: string }[] = [
     { id: 'contacts', label: `Contacts (${phone.safe.contacts})` },
     { id: 'calendar', label: `Calendar (${phone.safe.events})` },
@@ -55,11 +57,45 @@ export function Review({ api, phones, serial, onSerial }: { api: ApiClient; phon
         ))}
       </div>
       <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`} className="tabpanel">
-        {tab === 'contacts' ? <Contacts api={api} serial={phone.serial} /> : null}
-        {tab === 'calendar' ? <Calendar api={api} serial={phone.serial} /> : null}
-        {tab === 'photos' ? <PhotoGrid api={api} serial={phone.serial} total={phone.safe.photos} /> : null}
+        {tab === 'contacts' ? (
+          <>
+            <ChooseBar selection={selection} kind="contacts" total={phone.safe.contacts} one="contact" many="contacts" />
+            <Contacts api={api} serial={phone.serial} selection={selection} />
+          </>
+        ) : null}
+        {tab === 'calendar' ? (
+          <>
+            <ChooseBar selection={selection} kind="events" total={phone.safe.events} one="calendar event" many="calendar events" />
+            <Calendar api={api} serial={phone.serial} selection={selection} />
+          </>
+        ) : null}
+        {tab === 'photos' ? (
+          <>
+            <ChooseBar selection={selection} kind="photos" total={phone.safe.photos} one="photo or video" many="photos and videos" />
+            <PhotoGrid api={api} serial={phone.serial} total={phone.safe.photos} selection={selection} />
+          </>
+        ) : null}
       </div>
     </>
+  );
+}
+
+/** "Select all" and "Select none" of one category, and how many are chosen for the export. */
+function ChooseBar({ selection, kind, total, one, many }: { selection: Selection; kind: SelectionKind; total: number; one: string; many: string }) {
+  useSelection(selection);
+  const chosen = selection.count(kind, total);
+  return (
+    <div className="choose-bar" role="group" aria-label={`Choose ${many} for the export`}>
+      <button type="button" onClick={() => selection.setAll(kind, true)} aria-label={`Select all ${many} for the export`}>
+        Select all
+      </button>
+      <button type="button" onClick={() => selection.setAll(kind, false)} aria-label={`Select none of the ${many} for the export`}>
+        Select none
+      </button>
+      <span className="choose-count" role="status" data-testid={`chosen-${kind}`}>
+        {chosen.toLocaleString('en')} of {formatCount(total, one, many)} chosen for the export
+      </span>
+    </div>
   );
 }
 
@@ -79,7 +115,8 @@ export function PhonePicker({ phones, serial, onSerial }: { phones: VaultPhone[]
   );
 }
 
-function Contacts({ api, serial }: { api: ApiClient; serial: string }) {
+function Contacts({ api, serial, selection }: { api: ApiClient; serial: string; selection: Selection }) {
+  useSelection(selection);
   const [query, setQuery] = useState('');
   const [rows, setRows] = useState<ContactRow[]>([]);
   const [total, setTotal] = useState(0);
@@ -129,7 +166,14 @@ function Contacts({ api, serial }: { api: ApiClient; serial: string }) {
         </p>
         <ul aria-label="Contacts">
           {rows.map((r) => (
-            <li key={r.id}>
+            <li key={r.id} className="choosable">
+              <input
+                type="checkbox"
+                className="choose"
+                checked={selection.isChosen('contacts', r.id)}
+                onChange={() => selection.toggle('contacts', r.id)}
+                aria-label={`Include ${r.name} in the export`}
+              />
               <button type="button" className={r.id === selected ? 'row-button selected' : 'row-button'} aria-pressed={r.id === selected} onClick={() => setSelected(r.id)}>
                 <span className="row-name">
                   {r.starred ? <span aria-label="favourite">★ </span> : null}
@@ -179,7 +223,7 @@ function ContactCard({ contact: c }: { contact: Contact }) {
   );
 }
 
-function Calendar({ api, serial }: { api: ApiClient; serial: string }) {
+function Calendar({ api, serial, selection }: { api: ApiClient; serial: string; selection: Selection }) {
   const [events, setEvents] = useState<EventRow[] | null>(null);
   const [view, setView] = useState<'agenda' | 'month'>('agenda');
   const [error, setError] = useState<UserError | null>(null);
@@ -206,7 +250,7 @@ function Calendar({ api, serial }: { api: ApiClient; serial: string }) {
           <input type="radio" name="cal-view" checked={view === 'month'} onChange={() => setView('month')} /> Month
         </label>
       </fieldset>
-      {view === 'agenda' ? <Agenda events={events} /> : <Month events={events} />}
+      {view === 'agenda' ? <Agenda events={events} selection={selection} /> : <Month events={events} />}
     </div>
   );
 }
@@ -216,12 +260,20 @@ function whenText(e: EventRow): string {
   return formatDate(e.startMs, { dateStyle: 'full', timeStyle: 'short', timeZone: e.timeZone ?? 'UTC' });
 }
 
-function Agenda({ events }: { events: EventRow[] }) {
+function Agenda({ events, selection }: { events: EventRow[]; selection: Selection }) {
+  useSelection(selection);
   if (events.length === 0) return <p>No calendar events were saved.</p>;
   return (
     <ol className="agenda" aria-label="Events in date order">
       {events.map((e) => (
         <li key={e.id}>
+          <input
+            type="checkbox"
+            className="choose"
+            checked={selection.isChosen('events', e.id)}
+            onChange={() => selection.toggle('events', e.id)}
+            aria-label={`Include ${e.title}, ${whenText(e)}, in the export`}
+          />
           <span className="agenda-when">{whenText(e)}</span>
           <span className="agenda-title">
             {e.title}
