@@ -29,6 +29,7 @@ export async function simulateCommand(args: string[]): Promise<number> {
     'stall-after': { type: 'string' },
     gadget: { type: 'boolean', default: false },
     udc: { type: 'string' },
+    hostile: { type: 'string' },
   });
   const imageDir = path.resolve(required('simulate', 'image', values.image));
   if (!fs.existsSync(path.join(imageDir, 'device.json'))) {
@@ -38,6 +39,7 @@ export async function simulateCommand(args: string[]): Promise<number> {
     if (values['adb-tcp'] !== undefined) throw new BadInputError('simulate: choose --adb-tcp HOST:PORT or --gadget, not both.');
     return simulateGadget(imageDir, { ...values, auth: values.auth ?? 'trust-all' }, (name, value) => optionalNumber(name, value));
   }
+  if (values.hostile !== undefined) throw new BadInputError('simulate: --hostile goes with --gadget and an MTP image.');
   const address = required('simulate', 'adb-tcp', values['adb-tcp']);
   const match = /^(.+):(\d{1,5})$/.exec(address);
   const port = match ? Number(match[2]) : NaN;

@@ -5,48 +5,67 @@ import { parseDeviceJson } from '../adapters/image/device-json.ts';
 import type { AuthMode } from '../sim/adb/adb-simulator.ts';
 import { startAdbGadget } from '../sim/gadget/adb-gadget.ts';
 import { gadgetSupportProblem } from '../sim/gadget/configfs-gadget.ts';
+import { startMtpGadget } from '../sim/gadget/mtp-gadget.ts';
+import { HOSTILE_MODES, isHostileMode } from '../sim/mtp/mtp-hostile.ts';
 import { EXIT } from './exit-codes.ts';
 
 const AUTH_MODES: readonly AuthMode[] = ['trust-all', 'ask', 'deny', 'none'];
 
 /**
  * `simulate --image IMAGE --gadget [--udc NAME] [--auth ...] [--link-rate MBps] [--unplug-after BYTES] [--stall-after BYTES]`
- * Serves the image's ADB phone as a real USB device through Linux's gadget stack (configfs +
+ * `simulate --image IMAGE --gadget [--udc NAME] [--hostile MODE,...]` (an image whose transport is "mtp")
+ * Serves the image's ADB or MTP phone as a real USB device through Linux's gadget stack (configfs +
  * FunctionFS; root, and a device controller: a board's device port, or dummy_hcd on any Linux).
  * The first line of stdout is the UDC it is plugged into; what the phone does goes to stderr.
  * Runs until SIGINT or SIGTERM, then unplugs and removes the gadget.
  */
 export async function simulateGadget(
   imageDir: string,
-  values: { auth: string; udc?: string; 'link-rate'?: string; 'unplug-after'?: string; 'stall-after'?: string },
+  values: { auth: string; udc?: string; 'link-rate'?: string; 'unplug-after'?: string; 'stall-after'?: string; hostile?: string },
   number: (name: string, value: string | undefined) => number | undefined,
 ): Promise<number> {
   const auth = values.auth as AuthMode;
   if (!AUTH_MODES.includes(auth)) throw new BadInputError(`simulate: --auth must be one of ${AUTH_MODES.join(', ')}, not "${auth}".`);
   const deviceJson = path.join(imageDir, 'device.json');
   const identity = parseDeviceJson(fs.readFileSync(deviceJson, 'utf8'), deviceJson);
-  if (identity.transport !== 'adb') {
-    throw new BadInputError(`simulate --gadget: the image's transport is "${identity.transport}"; only ADB phones can be served as a gadget so far.`);
+  if (identity.transport !== 'adb' && identity.transport !== 'mtp') {
+    throw new BadInputError(`simulate --gadget: the image's transport is "${identity.transport}"; only ADB and MTP phones can be served as a gadget.`);
+  }
+  const mtp = identity.transport === 'mtp';
+  const hostile = (values.hostile ?? '').split(',').filter(Boolean);
+  if (hostile.length > 0 && !mtp) throw new BadInputError('simulate --gadget: --hostile goes with an MTP image.');
+  const wrong = hostile.find((mode) => !isHostileMode(mode));
+  if (wrong !== undefined) throw new BadInputError(`simulate --gadget: --hostile: "${wrong}" is not one of ${HOSTILE_MODES.join(', ')}.`);
+  if (hostile.includes('vanish-mid-object')) {
+    // Tried in the lab: after the gadget took itself off the bus, FunctionFS endpoint reads
+    // stayed blocked and the process could not be stopped. Pull the cable from outside instead
+    // (unbind the UDC, as e2e/usb-lab/guest/adb-unplug.sh does).
+    throw new BadInputError('simulate --gadget: --hostile vanish-mid-object is not served over a real bus yet; unbind the UDC to pull the cable.');
+  }
+  if (mtp && (values['link-rate'] ?? values['unplug-after'] ?? values['stall-after']) !== undefined) {
+    throw new BadInputError('simulate --gadget: --link-rate, --unplug-after and --stall-after go with ADB images; an MTP gadget has --hostile.');
   }
   const problem = gadgetSupportProblem();
   if (problem) throw new BadInputError(`simulate --gadget: ${problem}.`);
   let gadget;
   try {
-    gadget = await startAdbGadget({
-      imageDir,
-      auth,
-      udc: values.udc,
-      linkRateMBps: number('link-rate', values['link-rate']),
-      unplugAfterBytes: number('unplug-after', values['unplug-after']),
-      stallAfterBytes: number('stall-after', values['stall-after']),
-    });
+    gadget = mtp
+      ? await startMtpGadget({ imageDir, udc: values.udc, hostile: hostile.filter(isHostileMode) })
+      : await startAdbGadget({
+          imageDir,
+          auth,
+          udc: values.udc,
+          linkRateMBps: number('link-rate', values['link-rate']),
+          unplugAfterBytes: number('unplug-after', values['unplug-after']),
+          stallAfterBytes: number('stall-after', values['stall-after']),
+        });
   } catch (error) {
     throw new BadInputError(`simulate --gadget: ${(error as Error).message}`);
   }
   process.stdout.write(`${gadget.udc}\n`);
   process.stderr.write(
     `Simulating ${identity.manufacturer} ${identity.model} (${identity.serial}) as USB device ` +
-      `${hex(identity.vendorId)}:${hex(identity.productId)} on ${gadget.udc}; try: adb devices. Ctrl-C stops.\n`,
+      `${hex(identity.vendorId)}:${hex(identity.productId)} on ${gadget.udc}; try: ${mtp ? 'mtp-detect' : 'adb devices'}. Ctrl-C stops.\n`,
   );
   await new Promise<void>((resolve) => {
     const stop = () => {

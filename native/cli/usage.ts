@@ -13,6 +13,7 @@ Usage: npm run --silent lifeboat -- COMMAND [options]
   simulate --image IMAGE (--adb-tcp HOST:PORT | --gadget [--udc NAME]) [--auth trust-all|ask|deny|none]
       Serve an image as an ADB phone: on TCP (for adb connect), or as a real USB device through
       Linux's gadget stack (root; configfs, FunctionFS and a UDC, e.g. dummy_hcd). Ctrl-C stops.
+      An MTP image (transport "mtp") is served as an MTP phone with --gadget [--hostile MODE,...].
   web [--sim IMAGE ...] [--port P] [--vault DIR] [--unplug-after BYTES] [--link-rate MBps] [--stall-after BYTES]
       The desktop app's window in a browser: prints the address to open (with its token) on the
       first line. Each --sim plugs in one simulated phone (the faults apply to each). Ctrl-C stops.

@@ -92,9 +92,34 @@ lab_start_adb_gadget() {
   lab_timing gadget-enumerated "$start"
 }
 
+# Serves device image $1 as an MTP phone on the bus (simulate --gadget; more simulate options
+# after $2, e.g. --hostile MODE) and waits until it is enumerated as USB device $2 (VID:PID).
+# Sets GADGET_PID; the gadget's log is $LAB/gadget.log.
+lab_start_mtp_gadget() {
+  lab_gadget_stack || return 1
+  local image=$1 id=$2 start=$(lab_ms)
+  shift 2
+  # node itself in the background (exec), not the lifeboat function: GADGET_PID must be the
+  # process that unplugs the gadget on SIGTERM, not a shell that would die and leave it running.
+  (cd "$REPO" && exec node "$LIFEBOAT_CLI" simulate --image "$image" --gadget "$@") > "$LAB/gadget.out" 2>> "$LAB/gadget.log" &
+  GADGET_PID=$!
+  lab_wait_usb "$id" 90 || { echo "the gadget did not appear:"; cat "$LAB/gadget.log"; return 1; }
+  lab_timing gadget-enumerated "$start"
+}
+
 lab_stop_gadget() {
   [ -n "${GADGET_PID:-}" ] || return 0
   kill "$GADGET_PID" 2> /dev/null
+  # A gadget that does not stop must fail the test, not hang the guest until QEMU's timeout.
+  local until=$(lab_deadline 20)
+  while kill -0 "$GADGET_PID" 2> /dev/null; do
+    if [ "$(lab_ms)" -ge "$until" ]; then
+      echo "lab: the gadget (pid $GADGET_PID) did not stop within 20 s of SIGTERM: killed" >&2
+      kill -KILL "$GADGET_PID" 2> /dev/null
+      break
+    fi
+    sleep 0.1
+  done
   wait "$GADGET_PID" 2> /dev/null
   GADGET_PID=
 }

@@ -8,6 +8,8 @@ import { Format } from '../../protocols/mtp/mtp-codes.ts';
  */
 export type ObjectKind =
   | { category: 'media'; kind: 'photo' | 'video'; mediaType: string }
+  /** Format "undefined" and a name that says nothing: what it is, its first bytes tell (the rescue sniffs them). */
+  | { category: 'media'; kind?: undefined; mediaType?: undefined }
   | { category: 'contacts' }
   | { category: 'calendar' };
 
@@ -92,8 +94,20 @@ export function classifyObject(format: number, fileName: string): ObjectKind | u
   if (byName) return { category: 'media', kind: 'photo', mediaType: byName };
   const videoByName = VIDEO_EXTENSIONS[extension];
   if (videoByName && format === Format.Undefined) return { category: 'media', kind: 'video', mediaType: videoByName };
+  // No name to go by (QEMU's responder serves a file it cannot name as "Oops", cameras and old
+  // phones name files oddly): listed untyped rather than dropped unseen; the rescue reads its
+  // first bytes and keeps it only when they are a photo or a video.
+  if (!OTHER_EXTENSIONS.has(extension)) return { category: 'media' };
   return undefined;
 }
+
+/** Extensions that name something other than a photo, a video, contacts or a calendar. */
+const OTHER_EXTENSIONS = new Set([
+  'txt', 'log', 'csv', 'json', 'xml', 'html', 'htm', 'pdf', 'doc', 'docx', 'xls', 'xlsx', 'ppt', 'pptx', 'odt', 'ods', 'rtf', 'md',
+  'zip', 'rar', '7z', 'gz', 'tar', 'apk', 'jar', 'exe', 'bin', 'db', 'sqlite', 'nomedia', 'tmp', 'bak', 'ini', 'cfg', 'dat',
+  'mp3', 'wav', 'ogg', 'oga', 'opus', 'flac', 'aac', 'm4a', 'amr', 'wma', 'mid', 'midi', 'm3u', 'pls', 'srt', 'vtt', 'lrc',
+  'ttf', 'otf', 'epub', 'mobi',
+]);
 
 /** Camera raw files are TIFF inside; the name tells which. */
 function refinePhoto(mediaType: string, fileName: string): string {

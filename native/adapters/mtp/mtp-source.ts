@@ -13,7 +13,7 @@ import { Readable } from 'node:stream';
 import type { Contact } from '../../model/contact.ts';
 import type { DeviceIdentity } from '../../model/device.ts';
 import type { CalendarEvent } from '../../model/event.ts';
-import type { MediaEntry } from '../../model/media.ts';
+import type { FoundMedia } from '../../model/media.ts';
 import { Format } from '../../protocols/mtp/mtp-codes.ts';
 import { MtpSessionDeadError } from '../../protocols/mtp/mtp-errors.ts';
 import { MtpSession, type MtpSessionOptions } from '../../protocols/mtp/mtp-session.ts';
@@ -101,18 +101,19 @@ export async function openMtpSource(device: UsbDevice, options: MtpSourceOptions
     calendarEvents(onSkip?: (reason: string) => void): AsyncIterable<CalendarEvent> {
       return pim('calendar', (bytes, object) => readVCalendar(bytes, { sourceKeyPrefix: object.path, calendarName: calendarNameOf(object.path), onSkip }), onSkip);
     },
-    media(): AsyncIterable<MediaEntry> {
+    media(): AsyncIterable<FoundMedia> {
       return (async function* () {
         for (const item of await list()) {
           if (item.type === 'refused') {
             yield { path: item.path, size: 0, mtimeMs: 0, mediaType: REFUSED_MEDIA_TYPE, kind: 'photo' as const };
           } else if (item.kind.category === 'media') {
-            yield { path: item.path, size: item.size, mtimeMs: item.mtimeMs, mediaType: item.kind.mediaType, kind: item.kind.kind };
+            const typed = item.kind.kind === undefined ? {} : { mediaType: item.kind.mediaType, kind: item.kind.kind };
+            yield { path: item.path, size: item.size, mtimeMs: item.mtimeMs, ...typed };
           }
         }
       })();
     },
-    async openMedia(entry: MediaEntry, fromOffset = 0): Promise<Readable> {
+    async openMedia(entry: FoundMedia, fromOffset = 0): Promise<Readable> {
       if (!Number.isSafeInteger(fromOffset) || fromOffset < 0) throw new RangeError(`fromOffset must be a whole number >= 0, got ${fromOffset}`);
       await list();
       const item = byPath.get(entry.path);
@@ -134,7 +135,8 @@ export async function openMtpSource(device: UsbDevice, options: MtpSourceOptions
  * phone is gone, a plain Error for this object only.
  */
 async function* checked(stream: Readable, item: WalkedObject, fromOffset: number): AsyncGenerator<Uint8Array> {
-  let head: Buffer | undefined = fromOffset === 0 && item.kind.category === 'media' ? Buffer.alloc(0) : undefined;
+  // An untyped object is not checked here: the rescue decides on these same first bytes.
+  let head: Buffer | undefined = fromOffset === 0 && item.kind.category === 'media' && item.kind.kind !== undefined ? Buffer.alloc(0) : undefined;
   const held: Uint8Array[] = [];
   try {
     for await (const chunk of stream) {
@@ -162,7 +164,7 @@ async function* checked(stream: Readable, item: WalkedObject, fromOffset: number
 }
 
 function describeFormat(item: WalkedObject): string {
-  return item.kind.category === 'media' ? item.kind.mediaType : item.kind.category;
+  return item.kind.category === 'media' ? (item.kind.mediaType ?? 'format undefined') : item.kind.category;
 }
 
 /** The error as SourceLostError when it means the phone is gone; undefined when it concerns one object. */

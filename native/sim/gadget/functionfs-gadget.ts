@@ -7,8 +7,13 @@
  * real host software (Debian's adb, libmtp, Lifeboat through npm `usb`) then sees the simulator
  * as a phone on the bus.
  *
- * The layout follows linux/usb/functionfs.h (descriptors v2, full and high speed,
- * FUNCTIONFS_VIRTUAL_ADDR so the endpoint files are named after the addresses: ep81, ep02).
+ * The layout follows linux/usb/functionfs.h (descriptors v2, full and high speed). The kernel
+ * picks the controller's endpoints (the host sees their addresses) and names the endpoint files
+ * ep1, ep2, ... in the order of the descriptors; the function keeps its own endpoint numbers.
+ * Not FUNCTIONFS_VIRTUAL_ADDR: with it the descriptors keep the function's addresses, and the
+ * kernel fails to enable any endpoint whose address differs from the one the controller gave
+ * (config_ep_by_speed: EIO), e.g. dummy_hcd's interrupt endpoint ep5in-int for an MTP
+ * interface's interrupt endpoint 3.
  *
  * Sessions: a host that configures the device (or selects the interface again) gets a fresh
  * function from makeFunction(), as adbd starts over when its FunctionFS endpoints are enabled
@@ -31,7 +36,6 @@ const DESCRIPTORS_MAGIC_V2 = 3;
 const STRINGS_MAGIC = 2;
 const HAS_FS_DESC = 1;
 const HAS_HS_DESC = 2;
-const VIRTUAL_ADDR = 16;
 const EVENT_BYTES = 12;
 export const FUNCTIONFS_EVENTS = ['bind', 'unbind', 'enable', 'disable', 'setup', 'suspend', 'resume'] as const;
 export type FunctionFsEvent = (typeof FUNCTIONFS_EVENTS)[number];
@@ -80,9 +84,8 @@ export async function serveFunctionFs(options: FunctionFsGadgetOptions): Promise
     throw new Error(`FunctionFS at ${options.mountPoint} refused the descriptors: ${(error as Error).message}`);
   }
   const files = new Map<string, fs.promises.FileHandle>();
-  for (const endpoint of alternate.endpoints) {
-    const name = endpointFileName(endpoint);
-    files.set(name, await fs.promises.open(path.join(options.mountPoint, name), 'r+'));
+  for (const [index, endpoint] of alternate.endpoints.entries()) {
+    files.set(endpointKey(endpoint), await fs.promises.open(path.join(options.mountPoint, `ep${index + 1}`), 'r+'));
   }
 
   const events: FunctionFsEvent[] = [];
@@ -124,7 +127,7 @@ export async function serveFunctionFs(options: FunctionFsGadgetOptions): Promise
     }
 
     send(endpointNumber: number, data: Uint8Array): Promise<void> {
-      const file = files.get(endpointFileName({ endpointNumber, direction: 'in' }));
+      const file = files.get(endpointKey({ endpointNumber, direction: 'in' }));
       if (!file) return Promise.reject(new Error(`the function has no IN endpoint ${endpointNumber}`));
       const previous = this.#inQueues.get(endpointNumber) ?? Promise.resolve();
       const next = previous.catch(() => undefined).then(() => this.#write(file, data));
@@ -153,7 +156,7 @@ export async function serveFunctionFs(options: FunctionFsGadgetOptions): Promise
 
   /** The way FunctionFS halts an endpoint: an I/O in the wrong direction (f_fs.c, ffs_epfile_io). */
   async function stallEndpoint(direction: UsbDirection, endpointNumber: number): Promise<void> {
-    const file = files.get(endpointFileName({ endpointNumber, direction }));
+    const file = files.get(endpointKey({ endpointNumber, direction }));
     if (!file) return;
     const wrongWay = direction === 'in' ? file.read(Buffer.alloc(1), 0, 1, null) : file.write(Buffer.alloc(0), 0, 0, null);
     await wrongWay.catch(() => undefined); // EBADMSG: the endpoint is halted, as asked
@@ -162,7 +165,7 @@ export async function serveFunctionFs(options: FunctionFsGadgetOptions): Promise
   const outLoops = alternate.endpoints
     .filter((endpoint) => endpoint.direction === 'out')
     .map(async (endpoint) => {
-      const file = files.get(endpointFileName(endpoint))!;
+      const file = files.get(endpointKey(endpoint))!;
       // One packet at a time: a longer read would wait for a short packet that a host sending a
       // message of whole packets (and no zero-length packet) never sends.
       const buffer = Buffer.alloc(endpoint.packetSize);
@@ -281,10 +284,10 @@ export async function serveFunctionFs(options: FunctionFsGadgetOptions): Promise
   };
 }
 
-/** "ep81" for IN endpoint 1, "ep02" for OUT endpoint 2 (FUNCTIONFS_VIRTUAL_ADDR naming). */
-export function endpointFileName(endpoint: Pick<UsbEndpoint, 'endpointNumber' | 'direction'>): string {
+/** The function's name for one of its endpoints: "81" for IN endpoint 1, "02" for OUT endpoint 2. */
+function endpointKey(endpoint: Pick<UsbEndpoint, 'endpointNumber' | 'direction'>): string {
   const address = endpoint.endpointNumber | (endpoint.direction === 'in' ? 0x80 : 0);
-  return `ep${address.toString(16).padStart(2, '0')}`;
+  return address.toString(16).padStart(2, '0');
 }
 
 /** The descriptors block: one interface with its endpoints, at full speed and at high speed. */
@@ -311,7 +314,7 @@ export function functionFsDescriptors(interfaceClass: number, subclass: number, 
   const body = Buffer.concat([...full, ...high]);
   head.writeUInt32LE(DESCRIPTORS_MAGIC_V2, 0);
   head.writeUInt32LE(head.length + body.length, 4);
-  head.writeUInt32LE(HAS_FS_DESC | HAS_HS_DESC | VIRTUAL_ADDR, 8);
+  head.writeUInt32LE(HAS_FS_DESC | HAS_HS_DESC, 8);
   head.writeUInt32LE(full.length, 12);
   head.writeUInt32LE(high.length, 16);
   return Buffer.concat([head, body]);
