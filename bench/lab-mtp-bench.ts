@@ -6,6 +6,7 @@
  * a folder of 300 photos of 64 KiB, and 4 files of 8 MiB. Both tools' bytes are checked.
  *
  *   sudo npx tsx bench/lab-mtp-bench.ts          (root: the lab installs packages and boots QEMU)
+ *   BENCH_LAB_SETS=BIG sudo npx tsx bench/lab-mtp-bench.ts   (one set alone)
  *
  * Times are under QEMU's software emulation (TCG) on this machine: they compare the two tools on
  * the same bus, not what a real phone would give.
@@ -25,10 +26,12 @@ interface BenchSet {
   prefix: string;
 }
 
-const SETS: BenchSet[] = [
+const ALL_SETS: BenchSet[] = [
   { label: '300 photos × 64 KiB', count: 300, bytes: 64 * 1024, prefix: 'IMG' },
   { label: '4 files × 8 MiB', count: 4, bytes: 8 * 1024 * 1024, prefix: 'BIG' },
 ];
+/** `BENCH_LAB_SETS=BIG` (or IMG) runs one set alone. */
+const SETS = ALL_SETS.filter((set) => !process.env.BENCH_LAB_SETS || process.env.BENCH_LAB_SETS.split(',').includes(set.prefix));
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
