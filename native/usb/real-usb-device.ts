@@ -73,6 +73,8 @@ export interface RealUsbDeviceOptions {
 const LONGEST_TIMEOUT_MS = 0xffff_ffff;
 
 export class RealUsbDevice implements UsbDevice {
+  /** Transfers run one at a time per endpoint here (see #endpointQueues), so larger ones pay off. */
+  readonly preferredTransferBytes = 1024 * 1024;
   readonly #native: NativeUsbDevice;
   readonly #bulkTimeout: number;
   readonly #controlTimeout: number;

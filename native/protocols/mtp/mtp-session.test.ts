@@ -99,7 +99,8 @@ describe('MtpSession against the simulator over the virtual USB device', () => {
 
   it('reads no further ahead than its consumer (bounded memory), and goes on after a read stopped half way', async () => {
     const { device } = plugInMtpPhone({ imageDir: image });
-    const session = await MtpSession.open(device);
+    // At most 4 transfers of 256 KiB ahead (the bounds below follow from these two numbers).
+    const session = await MtpSession.open(device, { transferBytes: 256 * 1024, transfersInFlight: 4 });
     const o = (await objects(session)).get('huge.mp4')!;
     const stream = session.readObject(o.handle, o.size);
     const iterator = stream[Symbol.asyncIterator]();

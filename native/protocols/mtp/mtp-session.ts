@@ -53,6 +53,7 @@ export interface MtpSessionOptions {
 
 const DEFAULTS = {
   stallTimeoutMs: 60_000,
+  // A device may ask for larger transfers (UsbDevice.preferredTransferBytes: a real bus).
   transferBytes: 256 * 1024,
   transfersInFlight: 4,
   maxDatasetBytes: 64 * 1024 * 1024,
@@ -93,7 +94,8 @@ export class MtpSession {
   private constructor(device: UsbDevice, choice: MtpInterfaceChoice, options: MtpSessionOptions) {
     this.device = device;
     this.choice = choice;
-    this.#options = { ...DEFAULTS, ...definedOnly(options) };
+    const transferBytes = device.preferredTransferBytes ?? DEFAULTS.transferBytes;
+    this.#options = { ...DEFAULTS, transferBytes, ...definedOnly(options) };
     this.#stopWatchingDisconnect = device.onDisconnect((error) => {
       this.#dead ??= error;
     });
