@@ -1,6 +1,6 @@
 import { AdbCommand, type AdbPacketData } from '@yume-chan/adb';
 import { ReadableStream, TransformStream } from '@yume-chan/stream-extra';
-import type { UsbDevice } from '../../usb/usb-device.ts';
+import type { UsbBytes, UsbDevice } from '../../usb/usb-device.ts';
 
 /**
  * Limits on what a phone may send, checked before the ADB library sees it. The library trusts
@@ -127,7 +127,8 @@ export function guardAdbPackets<T extends AdbPacketData & { payloadLength?: numb
 
 /**
  * Over USB the library reads a payload with one transfer of the announced length: capped here,
- * so a lying header cannot make the USB layer allocate gigabytes.
+ * so a lying header cannot make the USB layer allocate gigabytes. Failed writes are turned into
+ * a closed device (see below).
  */
 export function withTransferInLimit(device: UsbDevice, maxBytes: number, report: ViolationReport): UsbDevice {
   return new Proxy(device, {
@@ -140,6 +141,20 @@ export function withTransferInLimit(device: UsbDevice, maxBytes: number, report:
             return Promise.reject(error);
           }
           return target.transferIn(endpointNumber, length);
+        };
+      }
+      if (property === 'transferOut') {
+        // A write that fails means the link is broken (a cable pulled: npm usb may say "endpoint
+        // not found" before the device is reported gone). The library would let that rejection
+        // escape, and end the process; instead the device is closed, which ends the pending read,
+        // and the library reports the loss there once, as a lost phone (the TCP carrier does the same).
+        return async (endpointNumber: number, data: UsbBytes) => {
+          try {
+            return await target.transferOut(endpointNumber, data);
+          } catch {
+            await target.close().catch(() => undefined);
+            return { bytesWritten: 0, status: 'ok' as const };
+          }
         };
       }
       // Getters and methods run on the device itself (its private fields are not the proxy's).
