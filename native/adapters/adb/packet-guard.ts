@@ -127,8 +127,8 @@ export function guardAdbPackets<T extends AdbPacketData & { payloadLength?: numb
 
 /**
  * Over USB the library reads a payload with one transfer of the announced length: capped here,
- * so a lying header cannot make the USB layer allocate gigabytes. Failed writes are turned into
- * a closed device (see below).
+ * so a lying header cannot make the USB layer allocate gigabytes. Failed writes are dropped
+ * (see below).
  */
 export function withTransferInLimit(device: UsbDevice, maxBytes: number, report: ViolationReport): UsbDevice {
   return new Proxy(device, {
@@ -146,13 +146,14 @@ export function withTransferInLimit(device: UsbDevice, maxBytes: number, report:
       if (property === 'transferOut') {
         // A write that fails means the link is broken (a cable pulled: npm usb may say "endpoint
         // not found" before the device is reported gone). The library would let that rejection
-        // escape, and end the process; instead the device is closed, which ends the pending read,
-        // and the library reports the loss there once, as a lost phone (the TCP carrier does the same).
+        // escape and end the process; instead the write is dropped, the pending read ends (or
+        // the stall limit ends it), and the library reports the loss there once, as a lost
+        // phone. The TCP carrier drops writes to a gone socket the same way. (Closing the device
+        // here instead reset its port, which kept a re-plugged phone from answering.)
         return async (endpointNumber: number, data: UsbBytes) => {
           try {
             return await target.transferOut(endpointNumber, data);
           } catch {
-            await target.close().catch(() => undefined);
             return { bytesWritten: 0, status: 'ok' as const };
           }
         };
