@@ -4,6 +4,7 @@ import readline from 'node:readline';
 import { BadInputError } from '../adapters/errors.ts';
 import { startAdbSimulator, type AuthMode, type AuthPromptRequest } from '../sim/adb/adb-simulator.ts';
 import { EXIT } from './exit-codes.ts';
+import { untilStopped } from './until-stopped.ts';
 import { parseOptions, required } from './parse-options.ts';
 import { simulateGadget } from './simulate-gadget.ts';
 
@@ -69,15 +70,7 @@ export async function simulateCommand(args: string[]): Promise<number> {
       `try: adb connect ${host}:${listeningPort}. Ctrl-C stops.\n`,
   );
 
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await untilStopped();
   await simulator.close();
   return EXIT.ok;
 }

@@ -8,6 +8,7 @@ import { gadgetSupportProblem } from '../sim/gadget/configfs-gadget.ts';
 import { startMtpGadget } from '../sim/gadget/mtp-gadget.ts';
 import { HOSTILE_MODES, isHostileMode } from '../sim/mtp/mtp-hostile.ts';
 import { EXIT } from './exit-codes.ts';
+import { untilStopped } from './until-stopped.ts';
 
 const AUTH_MODES: readonly AuthMode[] = ['trust-all', 'ask', 'deny', 'none'];
 
@@ -67,15 +68,7 @@ export async function simulateGadget(
     `Simulating ${identity.manufacturer} ${identity.model} (${identity.serial}) as USB device ` +
       `${hex(identity.vendorId)}:${hex(identity.productId)} on ${gadget.udc}; try: ${mtp ? 'mtp-detect' : 'adb devices'}. Ctrl-C stops.\n`,
   );
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await untilStopped();
   await gadget.stop();
   return EXIT.ok;
 }
