@@ -25,7 +25,7 @@ import {
   type UsbOutTransferResult,
 } from './usb-device.ts';
 import { classifyUsbError, translateUsbError } from './usb-error-translation.ts';
-import { UsbAbortedError, UsbDisconnectedError, UsbError } from './usb-errors.ts';
+import { UsbAbortedError, UsbDisconnectedError, UsbError, UsbStateError } from './usb-errors.ts';
 
 /** The part of npm `usb` 3.x's device (its WebUSB device plus the timeout argument) used here. */
 export interface NativeUsbDevice {
@@ -288,7 +288,7 @@ export class RealUsbDevice implements UsbDevice {
     } catch (error) {
       const kind = classifyUsbError(error);
       if (kind === 'stall' || kind === 'babble') return { data: new DataView(new ArrayBuffer(0)), status: kind };
-      throw this.#translate(error, what);
+      throw await this.#translateTransferError(error, what);
     }
   }
 
@@ -298,7 +298,35 @@ export class RealUsbDevice implements UsbDevice {
       return await this.#track(run());
     } catch (error) {
       if (classifyUsbError(error) === 'stall') return { bytesWritten: 0, status: 'stall' };
-      throw this.#translate(error, what);
+      throw await this.#translateTransferError(error, what);
+    }
+  }
+
+  /**
+   * usb@3 opens the endpoint afresh for each transfer; once the phone has left the bus that
+   * fails with "endpoint not found" (a state error), not "Disconnected", depending on how far
+   * the kernel got with the removal. Seen in the lab (QMP device_del mid-rescue): every
+   * following object then failed alone and the run ended "done" with the rest skipped. So a
+   * state error on a bulk endpoint asks the phone a standard GET_STATUS on endpoint 0, which
+   * exists for as long as the device does; if that fails too, the phone is gone.
+   */
+  async #translateTransferError(error: unknown, what: string): Promise<UsbError> {
+    const e = this.#translate(error, what);
+    if (!(e instanceof UsbStateError) || this.#closing || this.#endingTransfers || this.#gone) return this.#gone ?? e;
+    if (await this.#stillOnTheBus()) return e;
+    const gone = new UsbDisconnectedError(undefined, { cause: error });
+    this.markDisconnected(gone);
+    return gone;
+  }
+
+  async #stillOnTheBus(): Promise<boolean> {
+    try {
+      // GET_STATUS (device): bmRequestType 0x80 is standard/device; WebUSB spells it like this.
+      const answer = await this.#native.controlTransferIn({ requestType: 'standard', recipient: 'device', request: 0x00, value: 0, index: 0 }, 2, this.#controlTimeout);
+      return answer.status === 'ok' || answer.status === 'stall';
+    } catch (probeError) {
+      const kind = classifyUsbError(probeError);
+      return !(kind === 'disconnected' || kind === 'state' || kind === 'other');
     }
   }
 

@@ -171,6 +171,35 @@ describe('RealUsbDevice', () => {
     await device.close(); // quiet
   });
 
+  it('calls an endpoint that vanished a lost phone when endpoint 0 no longer answers either (seen in the lab)', async () => {
+    const gone = new RealUsbDevice(
+      fakeNative({
+        transferOut: fail('transferOut error: endpoint not found'),
+        controlTransferIn: fail('controlTransferIn error: Disconnected'),
+      }),
+    );
+    let told: Error | undefined;
+    gone.onDisconnect((e) => (told = e));
+    await expect(gone.transferOut(2, new Uint8Array(12))).rejects.toBeInstanceOf(UsbDisconnectedError);
+    await Promise.resolve();
+    expect(told).toBeInstanceOf(UsbDisconnectedError);
+    await expect(gone.transferIn(1, 512)).rejects.toBeInstanceOf(UsbDisconnectedError);
+
+    const probes: unknown[] = [];
+    const present = new RealUsbDevice(
+      fakeNative({
+        transferIn: fail('transferIn error: endpoint not found'),
+        controlTransferIn: async (setup) => {
+          probes.push(setup);
+          return { status: 'ok', data: new DataView(new ArrayBuffer(2)) };
+        },
+      }),
+    );
+    await expect(present.transferIn(1, 512)).rejects.toBeInstanceOf(UsbStateError);
+    expect(present.connected).toBe(true);
+    expect(probes).toEqual([{ requestType: 'standard', recipient: 'device', request: 0, value: 0, index: 0 }]);
+  });
+
   it('reports a transfer cancelled by close() as aborted, not as a timeout', async () => {
     let cancel!: (e: Error) => void;
     const native = fakeNative({ transferIn: () => new Promise((_, reject) => (cancel = reject)) });
