@@ -26,15 +26,25 @@ export interface AppUnderTest {
   close(): Promise<void>;
 }
 
-export type OpenApp = (opts: { vault: string; sims: SimPhone[]; stallWarningSeconds?: number }) => Promise<AppUnderTest>;
+export interface OpenOptions {
+  vault: string;
+  sims: SimPhone[];
+  stallWarningSeconds?: number;
+  /** iPhone backup folders offered one by one (`web --backup DIR`). */
+  backups?: string[];
+  /** For the engine: LIFEBOAT_BACKUP_ROOTS, USBMUXD_SOCKET_ADDRESS, XDG_DATA_HOME ... */
+  env?: Record<string, string>;
+}
+
+export type OpenApp = (opts: OpenOptions) => Promise<AppUnderTest>;
 
 export async function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
 }
 
 /** `lifeboat web` as a person starts it; resolves with the address it prints first. */
-export async function startWebCommand(args: string[]): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'native/cli/main.ts', 'web', ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startWebCommand(args: string[], env: Record<string, string> = {}): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'native/cli/main.ts', 'web', ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const firstLine = await new Promise<string>((resolve, reject) => {
@@ -82,12 +92,12 @@ export async function apiSocket(url: string): Promise<{ call(method: ApiMethod, 
 
 /** The browser host with Debian's Chromium: `web --sim ...` exactly as documented. */
 export function browserHost(browser: Browser): OpenApp {
-  return async ({ vault, sims, stallWarningSeconds }) => {
+  return async ({ vault, sims, stallWarningSeconds, backups = [], env = {} }) => {
     // Plain phones go on the command line; a phone with faults is plugged in through the API,
     // since the command's fault flags apply to every --sim it names.
     const plain = sims.filter((s) => !s.unplugAfterBytes && !s.linkRateMBps && !s.stallAfterBytes);
     const faulty = sims.filter((s) => !plain.includes(s));
-    const args = ['--vault', vault, ...plain.flatMap((s) => ['--sim', s.image])];
+    const args = ['--vault', vault, ...plain.flatMap((s) => ['--sim', s.image]), ...backups.flatMap((b) => ['--backup', b])];
     if (faulty.length === 1 && plain.length === 0) {
       const f = faulty[0]!;
       args.push('--sim', f.image);
@@ -98,7 +108,7 @@ export function browserHost(browser: Browser): OpenApp {
     }
     if (stallWarningSeconds) args.push('--stall-warning', String(stallWarningSeconds));
     if (sims.length === 0) throw new Error('the browser host is started with at least one --sim here');
-    const host = await startWebCommand(args);
+    const host = await startWebCommand(args, env);
     const side = await apiSocket(host.url);
     for (const f of faulty) await side.call('plugInSimulatedPhone', { ...f });
     const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
@@ -139,7 +149,9 @@ export function electronBinary(): { path: string } | { missing: string } {
 
 /** The Electron app (built by `npm run build:electron`), driven through Playwright's _electron. */
 export function electronApp(binary: string): OpenApp {
-  return async ({ vault, sims, stallWarningSeconds }) => {
+  return async ({ vault, sims, stallWarningSeconds, backups = [], env = {} }) => {
+    // The shell has no --backup: a backup folder's parent is a backup root, as in the usual places.
+    const roots = [env.LIFEBOAT_BACKUP_ROOTS, ...backups.map((b) => path.dirname(b))].filter(Boolean).join(path.delimiter);
     const app: ElectronApplication = await _electron.launch({
       executablePath: binary,
       args: [path.join(REPO, 'dist-electron', 'main.js')],
@@ -147,6 +159,8 @@ export function electronApp(binary: string): OpenApp {
         ...(process.env as Record<string, string>),
         LIFEBOAT_VAULT: vault,
         LIFEBOAT_SIMULATION: '1',
+        ...env,
+        ...(roots ? { LIFEBOAT_BACKUP_ROOTS: roots } : {}),
         ...(stallWarningSeconds ? { LIFEBOAT_STALL_WARNING: String(stallWarningSeconds) } : {}),
       },
     });

@@ -7,8 +7,12 @@
  * @yume-chan's many small files are bundled.
  */
 import { build } from 'esbuild';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { REPO_ROOT } from './repo-root.ts';
+
+/** Files that modules open beside themselves (import.meta.url): in the bundle they sit beside main.mjs. */
+const BESIDE_THEIR_MODULE = ['native/sim/at/pty-bridge.py'];
 
 export async function buildCliBundle(cacheDir: string): Promise<string> {
   const outfile = path.join(cacheDir, 'cli', 'main.mjs');
@@ -31,5 +35,6 @@ export async function buildCliBundle(cacheDir: string): Promise<string> {
       },
     ],
   });
+  for (const asset of BESIDE_THEIR_MODULE) fs.copyFileSync(path.join(REPO_ROOT, asset), path.join(path.dirname(outfile), path.basename(asset)));
   return outfile;
 }

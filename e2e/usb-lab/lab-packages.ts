@@ -21,6 +21,9 @@ export const LAB_PACKAGES: readonly LabPackage[] = [
   { name: 'mtp-tools', proof: onPath('mtp-detect') },
   { name: 'usbutils', proof: onPath('lsusb') },
   { name: 'adb', proof: onPath('adb') },
+  // mtp-hostile.sh: systemd-udevd in the guest (hotplug as a desktop has it), GNU time for peak memory.
+  { name: 'udev', proof: () => fs.existsSync('/lib/systemd/systemd-udevd') },
+  { name: 'time', proof: () => fs.existsSync('/usr/bin/time') },
 ];
 
 /** Kernel versions with both a bootable image in /boot and their modules in /lib/modules. */

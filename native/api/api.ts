@@ -8,6 +8,7 @@ import type { Contact } from '../model/contact.ts';
 import type { Transport } from '../model/device.ts';
 import type { ChosenCount, ChosenCounts, ExportSelection, ItemChoice } from '../export/export-selection.ts';
 import type { Category } from '../rescue/categories.ts';
+import type { StoreApiEvent } from './store-api.ts';
 
 export type { Category, ChosenCount, ChosenCounts, Contact, ExportSelection, ItemChoice, Transport };
 
@@ -49,7 +50,23 @@ export interface SafeCounts {
   lastRun: { status: string; finishedMs: number | null } | null;
 }
 
-export type DeviceState = 'ready' | 'needs-allow' | 'busy' | 'unsupported' | 'connecting';
+/**
+ * needs-trust: an iPhone waits for its owner to unlock it and tap "Trust" (a rescue may start: it
+ * asks the phone and waits). needs-password: an encrypted iPhone backup; startRescue takes its password.
+ */
+export type DeviceState = 'ready' | 'needs-allow' | 'busy' | 'unsupported' | 'connecting' | 'needs-trust' | 'needs-password';
+
+/** An iPhone backup (iTunes/Finder folder) offered as a source beside the phones. */
+export interface BackupInfo {
+  /** The folder of this backup on this computer. */
+  folder: string;
+  /** The name the owner gave the iPhone ("Lena’s iPhone"), when the backup says. */
+  deviceName: string | null;
+  /** When the backup was made (UTC milliseconds), when it says. */
+  madeMs: number | null;
+  /** Its contents need the backup password (set in Finder or iTunes), asked for at each rescue and never stored. */
+  encrypted: boolean;
+}
 
 /** A phone attached now. */
 export interface DeviceInfo {
@@ -68,6 +85,10 @@ export interface DeviceInfo {
   rescuable: Category[];
   /** Why it is not ready, and what to do. */
   problem?: UserError;
+  /** What this connection gives and what it does not, for a phone that is ready ("photos only: ..."). */
+  note?: string;
+  /** Set for an iPhone backup folder (transport "iphone-backup"), which is a source, not a phone on a cable. */
+  backup?: BackupInfo;
   safe: SafeCounts | null;
   /** The rescue running for this phone now, if any. */
   rescueId?: string;
@@ -211,7 +232,12 @@ export interface SimulatedPhoneRequest {
 export interface LifeboatApi {
   hello(): Promise<HostInfo>;
   listDevices(): Promise<DeviceInfo[]>;
-  startRescue(req: { deviceId: string; categories: Category[] }): Promise<RescueState>;
+  /**
+   * `password`: only for an encrypted iPhone backup (state needs-password). It is used to unlock
+   * the backup and dropped: never stored, logged or sent back. A wrong one fails this call with
+   * code 'wrong-password' (nothing is started), so the window can ask again.
+   */
+  startRescue(req: { deviceId: string; categories: Category[]; password?: string }): Promise<RescueState>;
   /** Always returns promptly: a phone that does not answer is let go. */
   cancelRescue(req: { rescueId: string }): Promise<RescueState>;
   rescues(): Promise<RescueState[]>;
@@ -244,7 +270,9 @@ export type ApiEvent =
   | { type: 'rescue-stall'; rescueId: string; serial: string; stalled: boolean; secondsWithoutProgress: number }
   | { type: 'rescue-finished'; rescue: RescueState }
   | { type: 'export-progress'; export: ExportState }
-  | { type: 'export-finished'; export: ExportState };
+  | { type: 'export-finished'; export: ExportState }
+  /** Store mode (store-api.ts): sessions, their ends, and the mode and sign-in. */
+  | StoreApiEvent;
 
 /** Extra calls only the Electron shell answers (folder picker, file manager); never the engine. */
 export interface ShellCalls {

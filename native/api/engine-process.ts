@@ -1,5 +1,8 @@
+import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { defaultDataDir } from '../adapters/adb/credential-store.ts';
 import { Engine } from './engine.ts';
+import { backupRoots } from '../adapters/iphone-backup/find-backups.ts';
 import { toUserError } from './user-error.ts';
 import { parseCall, type WireMessage } from './wire.ts';
 
@@ -7,7 +10,7 @@ import { parseCall, type WireMessage } from './wire.ts';
  * The engine as a process of its own, so a hung phone or a crashing decoder never takes the window
  * with it. Electron starts it with utilityProcess.fork (messages through process.parentPort);
  * plain Node with child_process.fork (process.send), which is how the tests start it here.
- * Arguments: --vault DIR [--host electron|browser] [--simulation] [--no-usb] [--sim IMAGE ...] [--stall-warning S]
+ * Arguments: --vault DIR [--host electron|browser] [--simulation] [--no-usb] [--sim IMAGE ...] [--backup DIR ...] [--stall-warning S] [--store] [--store-dir DIR]
  * (each --sim plugs in a simulated phone at start; --sim implies --simulation).
  */
 
@@ -26,6 +29,9 @@ const { values } = parseArgs({
     'no-usb': { type: 'boolean', default: false },
     sim: { type: 'string', multiple: true },
     'stall-warning': { type: 'string' },
+    backup: { type: 'string', multiple: true },
+    store: { type: 'boolean', default: false },
+    'store-dir': { type: 'string' },
   },
   strict: true,
 });
@@ -51,6 +57,12 @@ const engine = new Engine({
   realUsb: !values['no-usb'],
   simulation: values.simulation === true || (values.sim ?? []).length > 0,
   ...(values['stall-warning'] ? { stallWarningSeconds: Number(values['stall-warning']) } : {}),
+  // iPhone backups and live iPhones: as `web` does (only where told, in a simulated run).
+  backupRoots: !values['no-usb'] || process.env.LIFEBOAT_BACKUP_ROOTS !== undefined ? backupRoots() : [],
+  backupFolders: values.backup ?? [],
+  iphones: !values['no-usb'] || process.env.USBMUXD_SOCKET_ADDRESS !== undefined,
+  // Store mode: on with --store or as left in Settings (its folder: --store-dir, or the data folder's store/).
+  store: { dir: values['store-dir'] ?? path.join(defaultDataDir(), 'store'), on: values.store === true },
 });
 engine.onEvent((event) => post({ kind: 'event', event }));
 onMessage((data) => {

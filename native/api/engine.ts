@@ -7,7 +7,7 @@ import { openMtpSource } from '../adapters/mtp/mtp-source.ts';
 import type { DeviceSource } from '../adapters/device-source.ts';
 import { SourceLostError } from '../adapters/errors.ts';
 import { describe as describeUsbPhone } from '../cli/devices-command.ts';
-import { plugInSimulatedPhone, type SimulatedPhone } from '../cli/open-source.ts';
+import { openSource, plugInSimulatedPhone, type SimulatedPhone } from '../cli/open-source.ts';
 import { checkSelection } from '../export/chosen-items.ts';
 import { APP_VERSION, exportBag, type ExportProgress } from '../export/export-bag.ts';
 import type { ExportSelection } from '../export/export-selection.ts';
@@ -26,7 +26,11 @@ import { ReviewIndex } from './review-index.ts';
 import { RescueTracker } from './rescue-tracker.ts';
 import { Thumbnails } from './thumbnails.ts';
 import { ApiError, toUserError } from './user-error.ts';
-import { isApiMethod } from './wire.ts';
+import { isApiMethod, isStoreApiMethod } from './wire.ts';
+import { StoreApiHandler, type StoreModeOptions } from './store-api-handler.ts';
+import type { OpenPhone, PhoneHooks } from '../store/store-session.ts';
+import { backupSources, liveIphones, simulatedAtPhone, type OtherSource } from './other-sources.ts';
+import { isAtImage } from '../cli/open-at-source.ts';
 
 export interface EngineOptions {
   /** The folder holding one vault per phone (made when missing). */
@@ -40,7 +44,18 @@ export interface EngineOptions {
   lowBatteryPercent?: number;
   /** How long a cancelled rescue may take to let go of the phone before it is let go by force. */
   cancelGraceMs?: number;
+  /** Folders holding iPhone backups (find-backups.ts backupRoots(): the usual places, or LIFEBOAT_BACKUP_ROOTS). */
+  backupRoots?: string[];
+  /** Single iPhone backup folders offered as sources (`web --backup DIR`). */
+  backupFolders?: string[];
+  /** Ask the system's usbmuxd for live iPhones at start. */
+  iphones?: boolean;
+  /** Store mode's folder and whether it is on (store-api-handler.ts); null: no store mode in this app. */
+  store?: StoreModeOptions | null;
 }
+
+/** In store mode a phone's data goes only into sealed customer sessions, and staff see no contents: these plain calls are refused. */
+const NOT_IN_STORE_MODE = new Set<string>(['startRescue', 'vaultPhones', 'contacts', 'contact', 'events', 'photos', 'thumbnail', 'startExport', 'receipt']);
 
 const EXIT_OF: Record<Exclude<RescueState['status'], 'running'>, number> = { done: 0, failed: 1, lost: 3, cancelled: 130 };
 
@@ -63,12 +78,15 @@ export class Engine implements LifeboatApi {
   readonly #registry: UsbRegistry;
   readonly #devices = new Map<string, DeviceInfo>();
   readonly #sims = new Map<string, SimulatedPhone>();
+  /** Sources that are not USB devices of the registry: backups, live iPhones, simulated feature phones. */
+  readonly #others = new Map<string, OtherSource>();
   readonly #rescues = new Map<string, ActiveRescue>();
   readonly #exports = new Map<string, ExportState>();
   readonly #listeners = new Set<(event: ApiEvent) => void>();
   readonly #readers = new Map<string, { vault: Vault; index: ReviewIndex }>();
   readonly #thumbnails = new Thumbnails();
   readonly #unsubscribe: (() => void)[] = [];
+  readonly #store: StoreApiHandler | null;
   #nextId = 1;
   #closed = false;
 
@@ -77,9 +95,14 @@ export class Engine implements LifeboatApi {
       stallWarningSeconds: 10,
       lowBatteryPercent: 20,
       cancelGraceMs: 3_000,
+      backupRoots: [],
+      backupFolders: [],
+      iphones: false,
+      store: null,
       ...options,
     };
     fs.mkdirSync(this.#opts.vaultDir, { recursive: true });
+    this.#store = this.#opts.store ? new StoreApiHandler(this.#opts.store, { forSession: (id) => this.#phoneForSession(id) }, (e) => this.#emit(e)) : null;
     this.#registry = new UsbRegistry(options.realUsb ? {} : { real: null });
     this.#unsubscribe.push(
       this.#registry.on('attach', (entry) => void this.#attached(entry)),
@@ -92,6 +115,10 @@ export class Engine implements LifeboatApi {
     await this.#registry.watch();
     const listing = await this.#registry.list();
     await Promise.all(listing.devices.map((entry) => this.#attached(entry)));
+    // A problem with one backup folder or with usbmuxd is no reason to refuse the others.
+    const quiet = () => undefined;
+    for (const source of backupSources(this.#opts.backupRoots, this.#opts.backupFolders, quiet)) await this.#addOther(source);
+    if (this.#opts.iphones) for (const source of await liveIphones(quiet).catch(() => [])) await this.#addOther(source);
   }
 
   onEvent(listener: (event: ApiEvent) => void): () => void {
@@ -102,6 +129,14 @@ export class Engine implements LifeboatApi {
   /** The one door from a transport: the method is checked against the allowlist, errors become UserErrors. */
   async dispatch(method: string, arg: unknown): Promise<unknown> {
     if (!isApiMethod(method)) throw new ApiError('bad-call', `Unknown call ${method}.`, 'Update the app: the window and the engine differ.');
+    if (isStoreApiMethod(method)) {
+      if (this.#store) return this.#store.dispatch(method, arg);
+      if (method === 'storeStatus') return { on: false, staff: [], signedIn: null, sessions: [] };
+      throw new ApiError('no-store-mode', 'This app was started without store mode.', 'Start it with "lifeboat web" (store mode can be switched on there).');
+    }
+    if (this.#store?.on && NOT_IN_STORE_MODE.has(method)) {
+      throw new ApiError('store-mode', 'Store mode is on: each phone is rescued in its own sealed customer session, and its data is shown only with the customer present.', 'Start a customer session under Customers.');
+    }
     const fn = this[method as ApiMethod] as (arg: unknown) => Promise<unknown>;
     return fn.call(this, arg ?? {});
   }
@@ -126,18 +161,22 @@ export class Engine implements LifeboatApi {
     return [...this.#devices.values()];
   }
 
-  async startRescue(arg: { deviceId: string; categories: Category[] }): Promise<RescueState> {
+  async startRescue(arg: { deviceId: string; categories: Category[]; password?: string }): Promise<RescueState> {
     const deviceId = str(arg, 'deviceId');
     const categories = categoriesOf(arg);
+    const password = (arg as { password?: unknown }).password === undefined ? undefined : str(arg, 'password', true);
     const device = this.#devices.get(deviceId);
-    const entry = await this.#registry.find(deviceId);
-    if (!device || !entry) {
+    const other = this.#others.get(deviceId);
+    const entry = other ? undefined : await this.#registry.find(deviceId);
+    if (!device || (!entry && !other)) {
       throw new ApiError('no-phone', 'That phone is no longer attached.', 'Plug it in again; it appears under Devices when it is ready.');
     }
     if (device.rescueId && this.#isRunning(device.rescueId)) {
       throw new ApiError('already-running', 'A rescue of this phone is already running.', 'Watch it under Rescue, or cancel it first.');
     }
-    if (device.state !== 'ready') {
+    // An iPhone that waits for "Trust" is asked by the rescue itself; a backup's password comes with this call.
+    const startable = device.state === 'ready' || device.state === 'needs-trust' || device.state === 'needs-password';
+    if (!startable) {
       throw device.problem
         ? new ApiError(device.problem.code, device.problem.message, device.problem.whatToDo)
         : new ApiError('not-ready', 'This phone is not ready yet.', 'Wait until Devices shows it as ready.');
@@ -147,6 +186,14 @@ export class Engine implements LifeboatApi {
     if (possible.length === 0) {
       throw new ApiError('nothing-to-rescue', `This phone cannot give ${categories.join(', ')} over its connection.`, 'See Connect: contacts and calendar need USB debugging.');
     }
+    // A backup is opened before the rescue starts: a wrong password fails this call (nothing
+    // started), so the window asks again. The password goes no further than openIphoneBackup.
+    const preopened = other?.listing.transport === 'iphone-backup' ? await other.open({ password, onOwnerStep: () => undefined }) : undefined;
+    const open = preopened
+      ? async () => preopened
+      : other
+        ? () => other.open({ onOwnerStep: (message) => this.#waitingForOwner(deviceId, message) })
+        : () => this.#openSource(entry!, device);
     const rescueId = `r${this.#nextId++}`;
     const tracker = new RescueTracker({ rescueId, deviceId, serial: device.serial, model: `${device.manufacturer} ${device.model}`, categories: possible });
     const abort = new AbortController();
@@ -162,7 +209,7 @@ export class Engine implements LifeboatApi {
     this.#rescues.set(rescueId, active);
     this.#updateDevice(deviceId, { rescueId });
     this.#emit({ type: 'rescue-progress', rescue: tracker.state });
-    void this.#runRescue(active, entry, device, possible).finally(release);
+    void this.#runRescue(active, open, device, possible).finally(release);
     return tracker.state;
   }
 
@@ -265,6 +312,13 @@ export class Engine implements LifeboatApi {
   async plugInSimulatedPhone(arg: SimulatedPhoneRequest): Promise<DeviceInfo> {
     if (!this.#opts.simulation) throw new ApiError('no-simulation', 'Simulated phones are off in this app.', 'Start the browser host with --sim to use them.');
     const image = str(arg, 'image');
+    if (isAtImage(path.resolve(image))) {
+      // A feature phone: AT commands on a serial line, not a USB device of the registry.
+      const at = await simulatedAtPhone(path.resolve(image), { unplugAfterBytes: optionalNumber(arg, 'unplugAfterBytes') });
+      if (this.#devices.has(at.id)) throw new ApiError('already-attached', `A simulated phone with serial ${at.listing.serial} is already plugged in.`, 'Pull its cable first.');
+      await this.#addOther(at);
+      return this.#devices.get(at.id)!;
+    }
     const phone = await plugInSimulatedPhone(path.resolve(image), {
       linkRateMBps: optionalNumber(arg, 'linkRateMBps'),
       unplugAfterBytes: optionalNumber(arg, 'unplugAfterBytes'),
@@ -285,6 +339,15 @@ export class Engine implements LifeboatApi {
 
   async pullSimulatedCable(arg: { deviceId: string }): Promise<void> {
     if (!this.#opts.simulation) throw new ApiError('no-simulation', 'Simulated phones are off in this app.', 'Start the browser host with --sim to use them.');
+    const other = this.#others.get(str(arg, 'deviceId'));
+    if (other?.pull) {
+      this.#others.delete(other.id);
+      await other.pull();
+      const device = this.#devices.get(other.id);
+      this.#devices.delete(other.id);
+      this.#emit({ type: 'device-gone', deviceId: other.id, serial: device?.serial ?? '' });
+      return;
+    }
     const entry = await this.#registry.find(str(arg, 'deviceId'));
     if (!entry || !(entry.device instanceof VirtualUsbDevice)) throw new ApiError('not-found', 'No such simulated phone.', 'Look under Devices.');
     entry.device.disconnect();
@@ -295,10 +358,14 @@ export class Engine implements LifeboatApi {
     if (this.#closed) return;
     this.#closed = true;
     for (const u of this.#unsubscribe) u();
+    // Open customer sessions are abandoned first: their keys must not outlive the app.
+    await this.#store?.close();
     const running = [...this.#rescues.values()].filter((r) => r.tracker.state.status === 'running');
     await Promise.all(running.map((r) => this.cancelRescue({ rescueId: r.tracker.state.rescueId })));
     for (const sim of this.#sims.values()) await sim.close().catch(() => undefined);
     this.#sims.clear();
+    for (const other of this.#others.values()) await other.pull?.().catch(() => undefined);
+    this.#others.clear();
     await this.#registry.close();
     for (const { vault } of this.#readers.values()) vault.close();
     this.#readers.clear();
@@ -309,6 +376,7 @@ export class Engine implements LifeboatApi {
   // ---- phones ------------------------------------------------------------------------------
 
   readonly #describing = new Map<string, Promise<void>>();
+  readonly #atPorts = new Map<string, string>();
 
   #attached(entry: UsbDeviceEntry): Promise<void> {
     const pending = this.#describe(entry);
@@ -349,9 +417,11 @@ export class Engine implements LifeboatApi {
       return;
     }
     const battery = listing.battery;
+    // A feature phone's modem port is a tty of the system's driver (at:/dev/ttyACM0): the rescue opens that.
+    if (listing.transport === 'at' && listing.id.startsWith('at:')) this.#atPorts.set(entry.id, listing.id);
     this.#updateDevice(entry.id, {
       transport: listing.transport,
-      connection: connectionOf(entry, listing.transport),
+      connection: connectionOf(entry, listing.transport, listing.manufacturer),
       manufacturer: listing.manufacturer,
       model: listing.model,
       serial: listing.serial,
@@ -360,13 +430,35 @@ export class Engine implements LifeboatApi {
       state: listing.state as DeviceInfo['state'],
       rescuable: listing.rescuable,
       safe: await this.#safeCounts(listing.serial),
-      ...(listing.hint ? { problem: problemOf(listing.state, listing.hint) } : {}),
+      // A ready phone's hint says what its connection does not give ("photos only: ..."): a note, not a problem.
+      ...(listing.hint ? (listing.state === 'ready' ? { note: listing.hint } : { problem: problemOf(listing.state, listing.hint) }) : {}),
     });
+  }
+
+  /** A source that is no USB device: listed like a phone, with what is safe of it already. */
+  async #addOther(source: OtherSource): Promise<void> {
+    if (this.#devices.has(source.id)) return;
+    this.#others.set(source.id, source);
+    const l = source.listing;
+    const device: DeviceInfo = {
+      id: source.id,
+      ...l,
+      batteryLow: l.battery !== null && l.battery < this.#opts.lowBatteryPercent,
+      safe: await this.#safeCounts(l.serial),
+    };
+    this.#devices.set(source.id, device);
+    this.#emit({ type: 'device-appeared', device });
+  }
+
+  /** The phone waits for its owner (an iPhone's "Trust", a locked phone): the window says what to do. */
+  #waitingForOwner(deviceId: string, message: string): void {
+    this.#updateDevice(deviceId, { state: 'needs-trust', problem: { code: 'needs-trust', message, whatToDo: 'Do it on the phone now: the rescue goes on by itself once the phone answers.' } });
   }
 
   #detached(entry: UsbDeviceEntry): void {
     const device = this.#devices.get(entry.id);
     this.#devices.delete(entry.id);
+    this.#atPorts.delete(entry.id);
     const sim = this.#sims.get(entry.id);
     if (sim) {
       this.#sims.delete(entry.id);
@@ -385,13 +477,30 @@ export class Engine implements LifeboatApi {
 
   // ---- rescue ------------------------------------------------------------------------------
 
-  async #runRescue(active: ActiveRescue, entry: UsbDeviceEntry, device: DeviceInfo, categories: Category[]): Promise<void> {
+  async #runRescue(active: ActiveRescue, open: () => Promise<DeviceSource>, device: DeviceInfo, categories: Category[]): Promise<void> {
     const { tracker, abort } = active;
     let vault: Vault | undefined;
+    let serial = device.serial;
     try {
-      active.source = await this.#openSource(entry, device);
+      active.source = await open();
+      const waited = this.#devices.get(device.id);
+      if (waited?.state === 'needs-trust' && device.transport !== 'iphone-backup') {
+        const { problem: _answered, ...rest } = waited;
+        this.#devices.set(device.id, { ...rest, state: 'ready' });
+        this.#emit({ type: 'device-changed', device: this.#devices.get(device.id)! });
+      }
       if (abort.signal.aborted) throw new ApiError('cancelled', 'The rescue was stopped.', 'Everything saved so far is safe. Press Resume to continue later.');
-      vault = await Vault.open(this.#vaultDirOf(device.serial), { create: true });
+      if (device.transport === 'iphone') {
+        // Before "Trust" an iPhone tells only its UDID; once trusted, its serial number, which its
+        // backups carry too: the vault goes by that one, so phone and backup are one phone in Review.
+        const who = await active.source.identity();
+        if (who.serial && who.serial !== serial) {
+          serial = who.serial;
+          tracker.state.serial = serial;
+          this.#updateDevice(device.id, { serial, model: who.model, battery: who.battery });
+        }
+      }
+      vault = await Vault.open(this.#vaultDirOf(serial), { create: true });
       const summary = await runRescue({
         source: active.source,
         vault,
@@ -412,18 +521,39 @@ export class Engine implements LifeboatApi {
       await active.source?.close().catch(() => undefined);
       vault?.close();
       clearInterval(active.stallTimer);
-      this.#updateDevice(device.id, { safe: await this.#safeCounts(device.serial) });
+      this.#updateDevice(device.id, { safe: await this.#safeCounts(serial) });
     }
   }
 
   /** The phone's own protocol: ADB when it offers it (contacts and calendar), else MTP (File transfer). */
-  async #openSource(entry: UsbDeviceEntry, device: DeviceInfo): Promise<DeviceSource> {
-    if (device.transport === 'mtp') return openMtpSource(entry.device);
+  async #openSource(entry: UsbDeviceEntry, device: DeviceInfo, hooks?: PhoneHooks): Promise<DeviceSource> {
+    const atPort = this.#atPorts.get(entry.id);
+    if (device.transport === 'at' && atPort) return openSource({ device: atPort });
+    if (device.transport === 'mtp') {
+      return openMtpSource(entry.device, { onWaitingForOwner: (message) => (hooks ? hooks.waitingForUnlock() : this.#waitingForOwner(device.id, message)) });
+    }
     const adb = await connectAdbUsbDevice(entry.device, {
-      onWaitingForOwner: () => this.#updateDevice(device.id, { state: 'needs-allow' }),
+      onWaitingForOwner: () => {
+        hooks?.waitingForAllow();
+        this.#updateDevice(device.id, { state: 'needs-allow' });
+      },
     });
     if (this.#devices.get(device.id)?.state === 'needs-allow') this.#updateDevice(device.id, { state: 'ready' });
     return openAdbSource(adb, { usb: { vendorId: entry.device.vendorId, productId: entry.device.productId } });
+  }
+
+  /** Store mode: an attached phone opened for a customer session as a rescue opens it, the session told what the phone waits for. */
+  #phoneForSession(deviceId: string): { device: DeviceInfo; open: OpenPhone } {
+    const device = this.#devices.get(deviceId);
+    if (!device) throw new ApiError('no-phone', 'That phone is no longer attached.', 'Plug it in again; it appears in the list when it is ready.');
+    const other = this.#others.get(deviceId);
+    const open: OpenPhone = async (hooks) => {
+      if (other) return other.open({ onOwnerStep: () => hooks.waitingForUnlock() });
+      const entry = await this.#registry.find(deviceId);
+      if (!entry) throw new ApiError('no-phone', 'That phone is no longer attached.', 'Plug it in again, then press Resume.');
+      return this.#openSource(entry, this.#devices.get(deviceId) ?? device, hooks);
+    };
+    return { device, open };
   }
 
   #finishRescue(active: ActiveRescue, status: Exclude<RescueState['status'], 'running'>, summary?: RescueSummary, err?: unknown): void {
@@ -603,14 +733,20 @@ function safeCountsOf(vault: Vault, serial: string): SafeCounts | null {
   };
 }
 
-function connectionOf(entry: UsbDeviceEntry, transport?: DeviceInfo['transport']): string {
+function connectionOf(entry: UsbDeviceEntry, transport?: DeviceInfo['transport'], manufacturer = ''): string {
   const cable = entry.backend === 'virtual' ? 'Simulated USB cable' : 'USB';
   if (transport === undefined) return cable; // not asked yet
+  // An iPhone on the cable without Apple's service speaks PTP: the camera protocol, photos only.
+  if (transport === 'mtp' && /^apple\b/i.test(manufacturer)) return `${cable}, photos (PTP)`;
+  if (transport === 'at') return `${cable}, USB modem (AT commands)`;
   return `${cable}, ${transport === 'mtp' ? 'File transfer (MTP)' : 'Android debugging (ADB)'}`;
 }
 
 function problemOf(state: string, hint: string): DeviceInfo['problem'] {
   if (state === 'needs-allow') return { code: 'needs-allow', message: 'The phone asks "Allow USB debugging?".', whatToDo: 'Unlock the phone and tap Allow (tick "Always allow from this computer").' };
+  if (state === 'needs-trust') {
+    return { code: 'needs-trust', message: hint, whatToDo: 'Unlock the phone; an iPhone asks “Trust This Computer?”: tap Trust and enter its passcode. Then press Rescue.' };
+  }
   if (state === 'busy') {
     return { code: 'busy', message: 'Another program holds the phone.', whatToDo: 'Close Android Studio, adb or phone managers; run "adb kill-server" in a terminal; then plug the phone in again.' };
   }

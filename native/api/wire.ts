@@ -1,10 +1,13 @@
 import type { ApiEvent, ApiMethod, UserError } from './api.ts';
+import type { StoreApiMethod } from './store-api.ts';
 
 /**
  * The messages both transports carry, as JSON: a call, its result, and events. The Electron main
  * process and the browser host check every incoming call with parseCall before anything else.
  */
-export type WireCall = { kind: 'call'; id: number; method: ApiMethod; arg?: unknown };
+/** A call's method: LifeboatApi's, or store mode's (store-api.ts; the engine refuses them while store mode is off). */
+export type WireMethod = ApiMethod | StoreApiMethod;
+export type WireCall = { kind: 'call'; id: number; method: WireMethod; arg?: unknown };
 export type WireResult =
   | { kind: 'result'; id: number; ok: true; value: unknown }
   | { kind: 'result'; id: number; ok: false; error: UserError };
@@ -33,10 +36,38 @@ const METHODS: Record<ApiMethod, true> = {
   pullSimulatedCable: true,
 };
 
-export const API_METHODS: readonly ApiMethod[] = Object.keys(METHODS) as ApiMethod[];
+/** Store mode's calls (store-api.ts), also a record: every method of StoreApi named once. */
+const STORE_METHODS: Record<StoreApiMethod, true> = {
+  storeStatus: true,
+  storeModeOn: true,
+  storeModeOff: true,
+  storeSignIn: true,
+  storeSignOut: true,
+  storeCheckHolders: true,
+  storeStartSession: true,
+  storeResumeSession: true,
+  storeSessions: true,
+  storeHandoff: true,
+  storeAbandon: true,
+  storeOpenPreview: true,
+  storeClosePreview: true,
+  storePreviewContacts: true,
+  storePreviewEvents: true,
+  storePreviewPhotos: true,
+  storePreviewThumbnail: true,
+  storeReceipt: true,
+};
 
-export function isApiMethod(name: unknown): name is ApiMethod {
-  return typeof name === 'string' && Object.hasOwn(METHODS, name);
+export const API_METHODS: readonly ApiMethod[] = Object.keys(METHODS) as ApiMethod[];
+export const STORE_API_METHODS: readonly StoreApiMethod[] = Object.keys(STORE_METHODS) as StoreApiMethod[];
+
+/** A method a window may call: LifeboatApi's or store mode's. */
+export function isApiMethod(name: unknown): name is WireMethod {
+  return typeof name === 'string' && (Object.hasOwn(METHODS, name) || Object.hasOwn(STORE_METHODS, name));
+}
+
+export function isStoreApiMethod(name: unknown): name is StoreApiMethod {
+  return typeof name === 'string' && Object.hasOwn(STORE_METHODS, name);
 }
 
 /**

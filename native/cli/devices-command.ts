@@ -8,7 +8,11 @@ import type { UsbDevice } from '../usb/usb-device.ts';
 import { UsbRegistry, type UsbDeviceEntry } from '../usb/usb-registry.ts';
 import { EXIT } from './exit-codes.ts';
 import { plugInSimulatedPhone } from './open-source.ts';
+import { backupListings } from './backup-listing.ts';
+import { listIphones } from '../adapters/iphone/iphone-listing.ts';
 import { parseOptions } from './parse-options.ts';
+import { atListings, describeCdcAcm } from './at-listing.ts';
+import { isAtImage } from './open-at-source.ts';
 
 /** One line of `devices --json`: a phone, and what can be rescued through it now. */
 export interface DeviceListing {
@@ -18,7 +22,7 @@ export interface DeviceListing {
   model: string;
   serial: string;
   battery: number | null;
-  /** ready | needs-allow | busy | unsupported */
+  /** ready | needs-allow | busy | unsupported | needs-password (an encrypted iPhone backup) */
   state: string;
   rescuable: Category[];
   /** What the person should do, when the phone is not ready. */
@@ -34,11 +38,12 @@ export async function devicesCommand(args: string[]): Promise<number> {
   const { values } = parseOptions('devices', args, {
     json: { type: 'boolean', default: false },
     sim: { type: 'string', multiple: true },
+    device: { type: 'string', multiple: true },
   });
   const registry = new UsbRegistry();
   const closers: (() => Promise<void>)[] = [];
   try {
-    for (const image of values.sim ?? []) {
+    for (const image of (values.sim ?? []).filter((dir) => !isAtImage(dir))) {
       const plugged = await plugInSimulatedPhone(image, {});
       registry.addVirtual(plugged.device, plugged.identity.serial);
       closers.push(plugged.close);
@@ -49,10 +54,17 @@ export async function devicesCommand(args: string[]): Promise<number> {
       const phone = await describe(entry);
       if (phone) phones.push(phone);
     }
+    // iPhone backups on this computer (iTunes/Finder folders) are sources too.
+    const backupProblems: string[] = [];
+    phones.push(...backupListings((message) => backupProblems.push(message)));
+    // Live iPhones through the system's usbmuxd (when its socket exists; USBMUXD_SOCKET_ADDRESS honoured).
+    phones.push(...(await listIphones((message) => backupProblems.push(message))));
+    // Feature phones: simulated ones (--sim of an "at" image) and serial ports named with --device at:PATH.
+    phones.push(...(await atListings(values.sim ?? [], values.device ?? [], (message) => process.stderr.write(`devices: ${message}\n`))));
     if (values.json) process.stdout.write(`${JSON.stringify(phones)}\n`);
     else if (phones.length === 0) process.stdout.write('No phone found.\n');
     else for (const p of phones) process.stdout.write(`${formatLine(p)}\n`);
-    for (const problem of listing.problems) process.stderr.write(`devices: ${problem}\n`);
+    for (const problem of [...listing.problems, ...backupProblems]) process.stderr.write(`devices: ${problem}\n`);
     return EXIT.ok;
   } finally {
     for (const close of closers) await close().catch(() => undefined);
@@ -105,7 +117,7 @@ export async function describe(entry: UsbDeviceEntry): Promise<DeviceListing | u
       return { ...fromUsb, transport: 'mtp', state: busy ? 'busy' : 'unsupported', rescuable: [], hint: (err as Error).message };
     }
   }
-  return undefined; // not a phone Lifeboat can talk to
+  return describeCdcAcm(entry, fromUsb); // a modem (AT) port, or not a phone Lifeboat can talk to
 }
 
 function hasInterface(

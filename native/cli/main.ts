@@ -8,6 +8,8 @@ import { rescueCommand } from './rescue-command.ts';
 import { simulateCommand } from './simulate-command.ts';
 import { USAGE } from './usage.ts';
 import { verifyCommand } from './verify-command.ts';
+import { auditCommand } from './audit-command.ts';
+import { storeCommand } from './store-command.ts';
 import { webCommand } from './web-command.ts';
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
@@ -17,6 +19,8 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   simulate: simulateCommand,
   devices: devicesCommand,
   web: webCommand,
+  store: storeCommand,
+  audit: auditCommand,
 };
 
 /** The headless entry point: `npm run --silent lifeboat -- COMMAND ...`. */

@@ -6,6 +6,8 @@ import type { DeviceSource } from '../adapters/device-source.ts';
 import { BadInputError } from '../adapters/errors.ts';
 import { parseDeviceJson } from '../adapters/image/device-json.ts';
 import { openDeviceImage } from '../adapters/image/image-source.ts';
+import { isAtImage, openAtDevice, openAtImageSource } from './open-at-source.ts';
+import { openIphoneBackup } from '../adapters/iphone-backup/backup-source.ts';
 import { startAdbSimulator } from '../sim/adb/adb-simulator.ts';
 import { adbPhoneDescriptor, adbUsbFunction } from '../sim/adb/adb-usb-function.ts';
 import type { DeviceIdentity } from '../model/device.ts';
@@ -15,6 +17,7 @@ import { openMtpSource } from '../adapters/mtp/mtp-source.ts';
 import { findMtpInterface } from '../protocols/mtp/mtp-detect.ts';
 import { plugInMtpPhone } from '../sim/mtp/mtp-simulator.ts';
 import type { UsbDevice } from '../usb/usb-device.ts';
+import { openIphoneSource } from '../adapters/iphone/iphone-source.ts';
 
 export interface SourceChoice {
   image?: string;
@@ -24,18 +27,27 @@ export interface SourceChoice {
   unplugAfterBytes?: number;
   /** Told to the person: "Allow USB debugging?" is showing on the phone. */
   onWaitingForOwner?: () => void;
+  /** An iPhone backup folder (iTunes/Finder); its password is asked for only when it is encrypted. */
+  backup?: string;
+  backupPassword?: () => Promise<string>;
+  /** Told before deriving the backup key (seconds), and about Manifest.db rows left out. */
+  onBackupNote?: (message: string) => void;
+  /** Told to the person: an MTP/PTP phone shows no storage yet (an iPhone before "Trust"); what to do. */
+  onOwnerStep?: (message: string) => void;
 }
 
 /** Where a rescue reads from: a device image, a simulated phone behind a virtual USB device, or a phone. */
 export async function openSource(choice: SourceChoice): Promise<DeviceSource> {
-  const given = [choice.image, choice.sim, choice.device].filter((v) => v !== undefined);
+  const given = [choice.image, choice.sim, choice.device, choice.backup].filter((v) => v !== undefined);
   if (given.length !== 1) {
-    throw new BadInputError('rescue: name exactly one source: --image DIR, --sim IMAGE or --device ID.');
+    throw new BadInputError('rescue: name exactly one source: --image DIR, --sim IMAGE, --device ID or --backup DIR.');
   }
   if ((choice.linkRateMBps !== undefined || choice.unplugAfterBytes !== undefined) && choice.sim === undefined) {
     throw new BadInputError('rescue: --link-rate and --unplug-after go with --sim (a simulated phone).');
   }
-  if (choice.image !== undefined) return openDeviceImage(choice.image);
+  if (choice.image !== undefined) return isAtImage(choice.image) ? openAtImageSource(choice.image, 'image') : openDeviceImage(choice.image);
+  if (choice.backup !== undefined) return openBackupFolder(choice.backup, choice);
+  if (choice.sim !== undefined && isAtImage(choice.sim)) return openAtImageSource(choice.sim, 'sim', { unplugAfterBytes: choice.unplugAfterBytes });
   if (choice.sim !== undefined) return openSimulatedPhone(choice.sim, choice);
   return openDevice(choice.device!, choice);
 }
@@ -93,7 +105,10 @@ async function openSimulatedPhone(imageDir: string, choice: SourceChoice): Promi
   let source: DeviceSource;
   if (phone.identity.transport === 'mtp') {
     try {
-      source = await openMtpSource(phone.device, { label: `simulated ${phone.identity.manufacturer} ${phone.identity.model} (MTP over a virtual USB device, image ${imageDir})` });
+      source = await openMtpSource(phone.device, {
+        label: `simulated ${phone.identity.manufacturer} ${phone.identity.model} (MTP over a virtual USB device, image ${imageDir})`,
+        onWaitingForOwner: choice.onOwnerStep,
+      });
     } catch (err) {
       await phone.close();
       throw err;
@@ -129,7 +144,20 @@ function withCleanup(source: DeviceSource, cleanup: () => Promise<void>): Device
 }
 
 /** A phone by the id `devices` printed; for now a phone in `adb tcpip` mode: adb-tcp:HOST:PORT. */
+/** An iPhone backup folder; `devices` lists the ones in the usual places as backup:DIR. */
+function openBackupFolder(dir: string, choice: SourceChoice): Promise<DeviceSource> {
+  return openIphoneBackup(dir, {
+    password: choice.backupPassword,
+    onUnlocking: () => choice.onBackupNote?.('Unlocking the encrypted backup with its password (this takes a few seconds)...'),
+    onProblem: (message) => choice.onBackupNote?.(`backup: ${message}`),
+  });
+}
+
 async function openDevice(id: string, choice: SourceChoice): Promise<DeviceSource> {
+  if (id.startsWith('backup:')) return openBackupFolder(id.slice('backup:'.length), choice);
+  // A live iPhone through the system's usbmuxd (USBMUXD_SOCKET_ADDRESS honoured), by its UDID.
+  if (id.startsWith('iphone:')) return openIphoneSource({ udid: id.slice('iphone:'.length), onWaitingForOwner: choice.onOwnerStep });
+  if (id.startsWith('at:')) return openAtDevice(id.slice('at:'.length));
   const tcp = /^adb-tcp:(.+)$/.exec(id);
   if (tcp) {
     const adb = await connectAdbTcp(tcp[1]!, { onWaitingForOwner: choice.onWaitingForOwner });
@@ -140,7 +168,7 @@ async function openDevice(id: string, choice: SourceChoice): Promise<DeviceSourc
     const entry = await registry.find(id);
     if (entry && isMtpOnly(entry.device)) {
       try {
-        return withCleanup(await openMtpSource(entry.device), () => registry.close());
+        return withCleanup(await openMtpSource(entry.device, { onWaitingForOwner: choice.onOwnerStep }), () => registry.close());
       } catch (err) {
         await registry.close();
         throw err;

@@ -5,15 +5,21 @@ import { runRescue } from '../rescue/rescue-run.ts';
 import { Vault } from '../vault/vault.ts';
 import { EXIT } from './exit-codes.ts';
 import { openSource, WAITING_FOR_OWNER_MESSAGE } from './open-source.ts';
+import { backupPasswordSource } from './backup-password.ts';
 import { parseOptions, required } from './parse-options.ts';
 import { formatSize } from '../util/format-size.ts';
 import { ProgressBar } from './progress-bar.ts';
+import { storeRescueCommand } from './store-rescue.ts';
 
 export async function rescueCommand(args: string[]): Promise<number> {
+  // Store mode: one sealed customer session, handed off and ended in the same run.
+  if (args.includes('--store')) return storeRescueCommand(args);
   const { values } = parseOptions('rescue', args, {
     image: { type: 'string' },
     sim: { type: 'string' },
     device: { type: 'string' },
+    backup: { type: 'string' },
+    'password-file': { type: 'string' },
     'link-rate': { type: 'string' },
     'unplug-after': { type: 'string' },
     vault: { type: 'string' },
@@ -28,11 +34,18 @@ export async function rescueCommand(args: string[]): Promise<number> {
     image: values.image,
     sim: values.sim,
     device: values.device,
+    backup: values.backup,
+    backupPassword: backupPasswordSource(values['password-file']),
+    onBackupNote: (message) => process.stderr.write(`${message}\n`),
     linkRateMBps: positiveNumber('link-rate', values['link-rate']),
     unplugAfterBytes: positiveNumber('unplug-after', values['unplug-after'], true),
     onWaitingForOwner: () => {
       if (json) process.stdout.write(`${JSON.stringify({ type: 'waiting-for-owner', message: WAITING_FOR_OWNER_MESSAGE })}\n`);
       process.stderr.write(`${WAITING_FOR_OWNER_MESSAGE}\n`);
+    },
+    onOwnerStep: (message) => {
+      if (json) process.stdout.write(`${JSON.stringify({ type: 'waiting-for-owner', message })}\n`);
+      process.stderr.write(`${message}\n`);
     },
   });
   let vault: Vault;

@@ -7,6 +7,8 @@ import { EXIT } from './exit-codes.ts';
 import { untilStopped } from './until-stopped.ts';
 import { parseOptions, required } from './parse-options.ts';
 import { simulateGadget } from './simulate-gadget.ts';
+import { simulateIphone } from './simulate-iphone.ts';
+import { simulateTty } from './simulate-tty.ts';
 
 const AUTH_MODES: readonly AuthMode[] = ['trust-all', 'ask', 'deny', 'none'];
 
@@ -29,12 +31,24 @@ export async function simulateCommand(args: string[]): Promise<number> {
     'unplug-after': { type: 'string' },
     'stall-after': { type: 'string' },
     gadget: { type: 'boolean', default: false },
+    tty: { type: 'boolean', default: false },
     udc: { type: 'string' },
     hostile: { type: 'string' },
+    usbmuxd: { type: 'string' },
+    trust: { type: 'string' },
   });
   const imageDir = path.resolve(required('simulate', 'image', values.image));
   if (!fs.existsSync(path.join(imageDir, 'device.json'))) {
     throw new BadInputError(`simulate: ${imageDir} is not a device image (it has no device.json).`);
+  }
+  if (values.usbmuxd !== undefined) {
+    // A live iPhone behind a simulated usbmuxd socket (native/sim/iphone).
+    if (values.gadget || values.tty || values['adb-tcp'] !== undefined) throw new BadInputError('simulate: --usbmuxd goes without --adb-tcp, --gadget and --tty.');
+    return simulateIphone(imageDir, { usbmuxd: values.usbmuxd, trust: values.trust, hostile: values.hostile });
+  }
+  if (values.tty) {
+    if (values.gadget || values['adb-tcp'] !== undefined) throw new BadInputError('simulate: --tty serves a feature phone on a pseudo-terminal; it goes without --adb-tcp and --gadget.');
+    return simulateTty(imageDir, values.hostile);
   }
   if (values.gadget) {
     if (values['adb-tcp'] !== undefined) throw new BadInputError('simulate: choose --adb-tcp HOST:PORT or --gadget, not both.');

@@ -6,7 +6,7 @@ import type { AuthMode } from '../sim/adb/adb-simulator.ts';
 import { startAdbGadget } from '../sim/gadget/adb-gadget.ts';
 import { gadgetSupportProblem } from '../sim/gadget/configfs-gadget.ts';
 import { startMtpGadget } from '../sim/gadget/mtp-gadget.ts';
-import { HOSTILE_MODES, isHostileMode } from '../sim/mtp/mtp-hostile.ts';
+import { HOSTILE_MODES, parseHostileModes } from '../sim/mtp/mtp-hostile.ts';
 import { EXIT } from './exit-codes.ts';
 import { untilStopped } from './until-stopped.ts';
 
@@ -33,16 +33,9 @@ export async function simulateGadget(
     throw new BadInputError(`simulate --gadget: the image's transport is "${identity.transport}"; only ADB and MTP phones can be served as a gadget.`);
   }
   const mtp = identity.transport === 'mtp';
-  const hostile = (values.hostile ?? '').split(',').filter(Boolean);
-  if (hostile.length > 0 && !mtp) throw new BadInputError('simulate --gadget: --hostile goes with an MTP image.');
-  const wrong = hostile.find((mode) => !isHostileMode(mode));
-  if (wrong !== undefined) throw new BadInputError(`simulate --gadget: --hostile: "${wrong}" is not one of ${HOSTILE_MODES.join(', ')}.`);
-  if (hostile.includes('vanish-mid-object')) {
-    // Tried in the lab: after the gadget took itself off the bus, FunctionFS endpoint reads
-    // stayed blocked and the process could not be stopped. Pull the cable from outside instead
-    // (unbind the UDC, as e2e/usb-lab/guest/adb-unplug.sh does).
-    throw new BadInputError('simulate --gadget: --hostile vanish-mid-object is not served over a real bus yet; unbind the UDC to pull the cable.');
-  }
+  const hostile = parseHostileModes(values.hostile ?? '');
+  if ('wrong' in hostile) throw new BadInputError(`simulate --gadget: --hostile: "${hostile.wrong}" is not one of ${HOSTILE_MODES.join(', ')} (huge-folder=N for N entries).`);
+  if (hostile.modes.length > 0 && !mtp) throw new BadInputError('simulate --gadget: --hostile goes with an MTP image.');
   if (mtp && (values['link-rate'] ?? values['unplug-after'] ?? values['stall-after']) !== undefined) {
     throw new BadInputError('simulate --gadget: --link-rate, --unplug-after and --stall-after go with ADB images; an MTP gadget has --hostile.');
   }
@@ -51,7 +44,7 @@ export async function simulateGadget(
   let gadget;
   try {
     gadget = mtp
-      ? await startMtpGadget({ imageDir, udc: values.udc, hostile: hostile.filter(isHostileMode) })
+      ? await startMtpGadget({ imageDir, udc: values.udc, hostile: hostile.modes, hugeFolderEntries: hostile.hugeFolderEntries })
       : await startAdbGadget({
           imageDir,
           auth,

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BadInputError } from '../adapters/errors.ts';
 import { verifyBag } from '../export/verify-bag.ts';
-import { CATALOG_FILE, Vault } from '../vault/vault.ts';
+import { CATALOG_FILE, isSealedVaultFolder, Vault } from '../vault/vault.ts';
 import { EXIT } from './exit-codes.ts';
 import { parseOptions } from './parse-options.ts';
 import { ProgressBar } from './progress-bar.ts';
@@ -17,7 +17,7 @@ export async function verifyCommand(args: string[]): Promise<number> {
   const onProgress = (done: number, total: number) => bar.update('verify', done, total);
   let kind: 'vault' | 'bag';
   let problems: string[];
-  if (fs.existsSync(path.join(target, CATALOG_FILE))) {
+  if (fs.existsSync(path.join(target, CATALOG_FILE)) || isSealedVaultFolder(target)) {
     kind = 'vault';
     const vault = await Vault.open(target, { create: false });
     try {

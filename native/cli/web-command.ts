@@ -5,16 +5,20 @@ import { BadInputError } from '../adapters/errors.ts';
 import { defaultDataDir } from '../adapters/adb/credential-store.ts';
 import { EXIT } from './exit-codes.ts';
 import { parseOptions } from './parse-options.ts';
+import { backupRoots } from '../adapters/iphone-backup/find-backups.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const RENDERER_DIR = path.join(REPO, 'renderer');
 export const RENDERER_DIST = path.join(RENDERER_DIR, 'dist');
 
 /**
- * `web [--sim IMAGE ...] [--port P] [--vault DIR]`: the desktop app's window in a browser. The
- * engine runs here; the URL (with this run's token) is the first line of stdout. Each --sim plugs
- * in one simulated phone; --unplug-after, --link-rate and --stall-after give every one of them
- * that fault. Runs until Ctrl-C (or SIGTERM).
+ * `web [--sim IMAGE ...] [--backup DIR ...] [--port P] [--vault DIR]`: the desktop app's window in a
+ * browser. The engine runs here; the URL (with this run's token) is the first line of stdout. Each
+ * --sim plugs in one simulated phone (ADB, MTP or a feature phone's AT image); each --backup offers
+ * one iPhone backup folder beside the backups found in the usual places; --unplug-after, --link-rate and --stall-after give every one of them
+ * that fault. --store starts in store mode (sealed customer sessions, staff sign-in; also switched on
+ * under Settings); --store-dir DIR is its folder (default: the app's data folder + /store).
+ * Runs until Ctrl-C (or SIGTERM).
  */
 export async function webCommand(args: string[]): Promise<number> {
   const { values } = parseOptions('web', args, {
@@ -25,6 +29,9 @@ export async function webCommand(args: string[]): Promise<number> {
     'link-rate': { type: 'string' },
     'stall-after': { type: 'string' },
     'stall-warning': { type: 'string' },
+    backup: { type: 'string', multiple: true },
+    store: { type: 'boolean', default: false },
+    'store-dir': { type: 'string' },
   });
   const port = values.port === undefined ? 0 : wholeNumber('port', values.port, 0, 65535);
   const sims = values.sim ?? [];
@@ -37,6 +44,13 @@ export async function webCommand(args: string[]): Promise<number> {
     if (!fs.existsSync(path.join(image, 'device.json'))) throw new BadInputError(`web: --sim ${image} is not a device image (no device.json).`);
   }
   const vaultDir = path.resolve(values.vault ?? path.join(defaultDataDir(), 'vault'));
+  const backupFolders = (values.backup ?? []).map((dir) => path.resolve(dir));
+  for (const dir of backupFolders) {
+    if (!fs.existsSync(path.join(dir, 'Manifest.plist'))) throw new BadInputError(`web: --backup ${dir} is not an iPhone backup folder (no Manifest.plist).`);
+  }
+  // The usual backup places and usbmuxd belong to a real run; a simulated one looks only where
+  // it is told (LIFEBOAT_BACKUP_ROOTS, USBMUXD_SOCKET_ADDRESS), so a test is the same on every machine.
+  const real = sims.length === 0;
 
   await buildRendererIfStale();
   // Loaded here, not at the top: the other commands need neither sharp nor ws.
@@ -50,6 +64,11 @@ export async function webCommand(args: string[]): Promise<number> {
     realUsb: sims.length === 0,
     simulation: sims.length > 0,
     ...(values['stall-warning'] ? { stallWarningSeconds: positive('stall-warning', values['stall-warning']) } : {}),
+    backupRoots: real || process.env.LIFEBOAT_BACKUP_ROOTS !== undefined ? backupRoots() : [],
+    backupFolders,
+    iphones: real || process.env.USBMUXD_SOCKET_ADDRESS !== undefined,
+    // Store mode: on with --store (or as it was left in Settings); its folder holds staff, audit log and sealed sessions.
+    store: { dir: path.resolve(values['store-dir'] ?? path.join(defaultDataDir(), 'store')), on: values.store === true },
   });
   await engine.start();
   const host = await startWebHost({ engine, staticDir: RENDERER_DIST, port });

@@ -1,5 +1,5 @@
 /** The transports a device image (and later a real phone) can speak. */
-export type Transport = 'adb' | 'mtp' | 'at';
+export type Transport = 'adb' | 'mtp' | 'at' | 'iphone-backup' | 'iphone';
 
 /** Who a phone is, as read from it (or from an image's device.json). */
 export interface DeviceIdentity {

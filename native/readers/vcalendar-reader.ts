@@ -81,8 +81,10 @@ function toEvent(c: Component, calendar: CalendarInfo, fallbackKey: string, cont
   const start = parseTime(dtstart, context);
   if (!start) throw new Error(`its start "${dtstart.value}" is not a date`);
   const uid = get('UID')?.value.trim();
+  // IrMC calendars (telecom/cal.vcs) carry no UID but a per-entry LUID that stays put across reads.
+  const luid = get('X-IRMC-LUID')?.value.trim();
   const event: CalendarEvent = {
-    sourceKey: uid ? `uid:${uid}` : fallbackKey,
+    sourceKey: uid ? `uid:${uid}` : luid ? `irmc-luid:${luid}` : fallbackKey,
     calendar,
     start,
     allDay: start.kind === 'date',

@@ -52,7 +52,9 @@ const IM_PROPERTIES: Record<string, string> = {
 
 function toContact(lines: ContentLine[], fallbackKey: string): Contact {
   const uid = lines.find((l) => l.name === 'UID')?.value.trim();
-  const contact = emptyContact(uid ? `uid:${uid}` : fallbackKey);
+  // IrMC phonebooks (telecom/pb.vcf) carry no UID but a per-entry LUID that stays put across reads.
+  const luid = lines.find((l) => l.name === 'X-IRMC-LUID')?.value.trim();
+  const contact = emptyContact(uid ? `uid:${uid}` : luid ? `irmc-luid:${luid}` : fallbackKey);
   // Apple and Google label a property through its item group: item1.TEL + item1.X-ABLabel.
   const labels = new Map<string, string>();
   for (const l of lines) if (l.name === 'X-ABLABEL' && l.group) labels.set(l.group.toLowerCase(), unescapeText(l.value).replace(/^_\$!<(.*)>!\$_$/, '$1'));

@@ -4,10 +4,32 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { syncDir, writeHashedFile } from '../util/files.ts';
+import { PartialBlobs, type ResumableRead } from './partial-blobs.ts';
 
 export interface StoredBlob {
   sha256: string;
   size: number;
+}
+
+/**
+ * What the vault asks of the place its blobs live: plain files (BlobStore) or, in store mode,
+ * sealed ones (SealedBlobStore). The vault's readers (export, verify, review) see plaintext either way.
+ */
+export interface BlobStorage {
+  put(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, onChunk?: (chunk: Uint8Array) => void): Promise<StoredBlob>;
+  open(sha256: string): Readable;
+  /** What is on the disk now, hashed; null when the blob is missing. */
+  rehash(sha256: string): Promise<StoredBlob | null>;
+  sweepTemporary(): Promise<number>;
+  /** Half-read files kept in `dir` (one folder per phone). */
+  partials(dir: string): PartialStorage;
+}
+
+/** Half-read large files, kept so the next run goes on from where the last stopped (see partial-blobs.ts). */
+export interface PartialStorage {
+  complete(key: string, read: ResumableRead): Promise<StoredBlob>;
+  discard(key: string): Promise<void>;
+  discardAll(): Promise<void>;
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -17,7 +39,7 @@ const HEX64 = /^[0-9a-f]{64}$/;
  * while it is written, flushed to the disk, then renamed into place: after a crash it is either
  * whole under its name or not there at all.
  */
-export class BlobStore {
+export class BlobStore implements BlobStorage {
   constructor(
     private readonly blobsDir: string,
     private readonly tmpDir: string,
@@ -63,6 +85,10 @@ export class BlobStore {
     }
   }
 
+  partials(dir: string): PartialStorage {
+    return new PartialBlobs(dir, this);
+  }
+
   putBytes(bytes: Uint8Array): Promise<StoredBlob> {
     return this.put([bytes]);
   }
@@ -91,16 +117,21 @@ export class BlobStore {
    * Removes temporary files a crash left behind: they were never recorded as safe. Files of a
    * process still running (another rescue into the same vault, or this one) are left alone.
    */
-  async sweepTemporary(): Promise<number> {
-    let removed = 0;
-    for (const name of await fs.readdir(this.tmpDir).catch(() => [] as string[])) {
-      const writer = /^(\d+)-/.exec(name);
-      if (writer && isAlive(Number(writer[1]))) continue;
-      await fs.rm(path.join(this.tmpDir, name), { force: true, recursive: true });
-      removed++;
-    }
-    return removed;
+  sweepTemporary(): Promise<number> {
+    return sweepTemporaryFiles(this.tmpDir);
   }
+}
+
+/** Removes the temporary files of writers that no longer run (named `<pid>-...`). */
+export async function sweepTemporaryFiles(tmpDir: string): Promise<number> {
+  let removed = 0;
+  for (const name of await fs.readdir(tmpDir).catch(() => [] as string[])) {
+    const writer = /^(\d+)-/.exec(name);
+    if (writer && isAlive(Number(writer[1]))) continue;
+    await fs.rm(path.join(tmpDir, name), { force: true, recursive: true });
+    removed++;
+  }
+  return removed;
 }
 
 /** Whether a process with this id runs (one that belongs to another user counts as running). */

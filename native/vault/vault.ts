@@ -6,9 +6,12 @@ import type { Readable } from 'node:stream';
 import { BadInputError } from '../adapters/errors.ts';
 import type { DeviceIdentity } from '../model/device.ts';
 import type { CaptureTime, MediaEntry } from '../model/media.ts';
-import { BlobStore, type StoredBlob } from './blob-store.ts';
+import { BlobStore, type BlobStorage, type PartialStorage, type StoredBlob } from './blob-store.ts';
 import { canonicalJson } from './canonical-json.ts';
-import { PartialBlobs, type ResumableRead } from './partial-blobs.ts';
+import type { ResumableRead } from './partial-blobs.ts';
+import { SealedBlobStore } from './sealed-blob-store.ts';
+import { SealBrokenError } from './sealed-chunks.ts';
+import type { SessionKey } from './session-key.ts';
 import { CATALOG_SCHEMA, CATALOG_VERSION } from './catalog-schema.ts';
 
 export type ItemKind = 'contact' | 'event' | 'media';
@@ -69,6 +72,28 @@ export interface RecordResult {
 }
 
 export const CATALOG_FILE = 'catalog.db';
+/**
+ * The one plain file of a sealed vault: it says what the folder is (nothing of the customer). A
+ * sealed vault's catalog lives only in memory, its blobs only in sealed form.
+ */
+export const SEALED_MARKER_FILE = 'sealed-vault.json';
+const SEALED_MARKER = `${JSON.stringify({ format: 'lifeboat-sealed-vault', version: 1, chunkBytes: 65536 })}\n`;
+
+export interface VaultOpenOptions {
+  create: boolean;
+  /**
+   * Store mode: seal everything with this session's key. The catalog is an in-memory SQLite
+   * database (nothing of it reaches the disk: not even its temporary tables), blobs, temporary and
+   * partial files are sealed. Such a vault exists only as long as this object: the key lives in
+   * memory only, so the folder can never be opened again (not even by this process).
+   */
+  sealedBy?: SessionKey;
+}
+
+/** A folder made by a store-mode session (its key is gone once the session ended). */
+export function isSealedVaultFolder(dir: string): boolean {
+  return fs.existsSync(path.join(dir, SEALED_MARKER_FILE));
+}
 
 /**
  * The vault: the one place rescued data is written. One folder holding a catalog (SQLite, WAL,
@@ -79,10 +104,18 @@ export class Vault {
   private constructor(
     readonly dir: string,
     private readonly db: Database.Database,
-    private readonly blobs: BlobStore,
+    private readonly blobs: BlobStorage,
+    /** Store mode: everything on the disk is sealed, the catalog is in memory. */
+    readonly sealed: boolean,
   ) {}
 
-  static async open(dir: string, opts: { create: boolean }): Promise<Vault> {
+  static async open(dir: string, opts: VaultOpenOptions): Promise<Vault> {
+    if (isSealedVaultFolder(dir)) {
+      throw new BadInputError(
+        `${dir} is a sealed store-mode session folder: its key lived only in the memory of the session that made it, so nothing in it can be read (by design).`,
+      );
+    }
+    if (opts.sealedBy) return Vault.#openSealed(dir, opts.sealedBy);
     const catalogPath = path.join(dir, CATALOG_FILE);
     if (!fs.existsSync(catalogPath)) {
       if (!opts.create) throw new BadInputError(`${dir} is not a Lifeboat vault (no ${CATALOG_FILE} in it).`);
@@ -112,8 +145,24 @@ export class Vault {
       throw new BadInputError(`the vault ${dir} was made by a newer Lifeboat (catalog ${version}); update Lifeboat.`);
     }
     const blobs = new BlobStore(path.join(dir, 'blobs'), path.join(dir, 'tmp'));
-    const vault = new Vault(dir, db, blobs);
+    const vault = new Vault(dir, db, blobs, false);
     return vault;
+  }
+
+  static #openSealed(dir: string, key: SessionKey): Vault {
+    if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) {
+      throw new BadInputError(`${dir} already holds files: a sealed vault is always made in a new or empty folder.`);
+    }
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    fs.writeFileSync(path.join(dir, SEALED_MARKER_FILE), SEALED_MARKER, { flag: 'wx', mode: 0o600 });
+    const db = new Database(':memory:');
+    // Sorts, temporary tables and indices stay in memory too, never in a temporary file.
+    db.pragma('temp_store = MEMORY');
+    db.pragma('foreign_keys = ON');
+    db.exec(CATALOG_SCHEMA);
+    db.prepare(`INSERT INTO meta (key, value) VALUES ('version', ?)`).run(String(CATALOG_VERSION));
+    const blobs = new SealedBlobStore(path.join(dir, 'blobs'), path.join(dir, 'tmp'), key);
+    return new Vault(dir, db, blobs, true);
   }
 
   private readonly statements = new Map<string, Database.Statement>();
@@ -239,9 +288,9 @@ export class Vault {
     return this.partialsOf(deviceId).discardAll();
   }
 
-  private partialsOf(deviceId: number): PartialBlobs {
+  private partialsOf(deviceId: number): PartialStorage {
     if (!Number.isSafeInteger(deviceId) || deviceId < 0) throw new Error(`not a device id: ${deviceId}`);
-    return new PartialBlobs(path.join(this.dir, 'partial', String(deviceId)), this.blobs);
+    return this.blobs.partials(path.join(this.dir, 'partial', String(deviceId)));
   }
 
   /** Records a photo or video whose blob is already safe; from this commit on it counts as rescued. */
@@ -370,7 +419,16 @@ export class Vault {
       if (row.kind === 'media') {
         let ok = checkedBlobs.get(row.sha256);
         if (ok === undefined) {
-          const found = await this.blobs.rehash(row.sha256);
+          let found: StoredBlob | null;
+          try {
+            found = await this.blobs.rehash(row.sha256);
+          } catch (err) {
+            if (!(err instanceof SealBrokenError)) throw err;
+            problems.push(`damaged: ${where} (${err.message})`);
+            checkedBlobs.set(row.sha256, false);
+            onProgress?.(++done, total);
+            continue;
+          }
           if (!found) problems.push(`missing: ${where} (blob ${row.sha256})`);
           else if (found.sha256 !== row.sha256 || found.size !== row.size)
             problems.push(`damaged: ${where} (blob ${row.sha256} now hashes to ${found.sha256}, ${found.size} bytes)`);

@@ -7,8 +7,9 @@ import { Export } from './screens/Export.tsx';
 import { Rescue } from './screens/Rescue.tsx';
 import { Review } from './screens/Review.tsx';
 import { Selection } from './selection.ts';
+import { StoreSettings } from './store-mode/StoreSettings.tsx';
 
-type Screen = 'connect' | 'devices' | 'rescue' | 'review' | 'export';
+type Screen = 'connect' | 'devices' | 'rescue' | 'review' | 'export' | 'settings';
 
 const SCREENS: { id: Screen; label: string }[] = [
   { id: 'connect', label: 'Connect' },
@@ -16,6 +17,7 @@ const SCREENS: { id: Screen; label: string }[] = [
   { id: 'rescue', label: 'Rescue' },
   { id: 'review', label: 'Review' },
   { id: 'export', label: 'Export' },
+  { id: 'settings', label: 'Settings' },
 ];
 
 export function App({ store }: { store: Store }) {
@@ -117,6 +119,7 @@ export function App({ store }: { store: Store }) {
           ) : null}
           {screen === 'review' ? <Review api={api} phones={phones} serial={serial} onSerial={setSerial} selectionOf={selectionOf} /> : null}
           {screen === 'export' ? <Export api={api} host={state.host} phones={phones} exports={state.exports} serial={serial} onSerial={setSerial} selectionOf={selectionOf} /> : null}
+          {screen === 'settings' ? <StoreSettings api={api} /> : null}
         </main>
       </div>
     </div>

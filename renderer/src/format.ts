@@ -40,3 +40,15 @@ export function formatDate(ms: number, opts: Intl.DateTimeFormatOptions = { date
   if (!f) formatters.set(key, (f = new Intl.DateTimeFormat('en-GB', opts)));
   return f.format(new Date(ms));
 }
+
+/**
+ * What a source is called on every screen: a phone by its maker and model, an iPhone backup as
+ * "iPhone backup of Lena’s iPhone, 1 Oct 2024, encrypted" (a backup is not the phone itself).
+ */
+export function sourceTitle(d: { manufacturer: string; model: string; backup?: { deviceName: string | null; madeMs: number | null; encrypted: boolean } }): string {
+  if (!d.backup) return `${d.manufacturer} ${d.model}`;
+  const parts = [`iPhone backup of ${d.backup.deviceName ?? d.model}`];
+  if (d.backup.madeMs !== null) parts.push(formatDate(d.backup.madeMs));
+  if (d.backup.encrypted) parts.push('encrypted');
+  return parts.join(', ');
+}

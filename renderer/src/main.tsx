@@ -1,7 +1,7 @@
 import { Component, StrictMode, type ReactNode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { connectApi } from './api-client.ts';
-import { App } from './App.tsx';
+import { StoreGate, loadStoreStatus } from './store-mode/StoreGate.tsx';
 import { asUserError } from './components/ErrorNotice.tsx';
 import { Store } from './store.ts';
 import './styles.css';
@@ -30,13 +30,13 @@ class WindowFault extends Component<{ children: ReactNode }, { failed: boolean }
 
 const root = createRoot(document.getElementById('root')!);
 connectApi()
-  .then((api) => Store.load(api))
+  .then((api) => Promise.all([Store.load(api), loadStoreStatus(api)]))
   .then(
-    (store) => {
+    ([store, storeStatus]) => {
       root.render(
         <StrictMode>
           <WindowFault>
-            <App store={store} />
+            <StoreGate store={store} initial={storeStatus} />
           </WindowFault>
         </StrictMode>,
       );

@@ -35,13 +35,15 @@ lab_wait_no_usb() {
   done
 }
 
-# The id `lifeboat devices` gives a device: usb:BUS-PORTPATH, from sysfs (e.g. usb:1-1).
+# The id `lifeboat devices` gives a device: usb:BUS-PORTPATH from sysfs, the bus in three
+# digits as npm usb names it (e.g. usb:001-1 for sysfs's 1-1).
 lab_usb_id() {
-  local vid=${1%%:*} pid=${1##*:} dev
+  local vid=${1%%:*} pid=${1##*:} dev name
   for dev in /sys/bus/usb/devices/*; do
     [ -f "$dev/idVendor" ] || continue
     if [ "$(cat "$dev/idVendor")" = "$vid" ] && [ "$(cat "$dev/idProduct")" = "$pid" ]; then
-      echo "usb:$(basename "$dev")"; return 0
+      name=$(basename "$dev")
+      printf 'usb:%03d-%s\n' "$(cat "$dev/busnum")" "${name#*-}"; return 0
     fi
   done
   return 1
@@ -50,13 +52,25 @@ lab_usb_id() {
 # Milliseconds since the guest booted (for timings the host reports).
 lab_ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }
 
-# systemd-udevd (Debian package udev): node-usb hears hotplug events only while it runs. The
-# tests do not need it (a pulled device fails its transfers at once); kept for ones that listen.
+# systemd-udevd (Debian package udev), from the host's root like everything else: node-usb
+# hears hotplug events only while it runs. A pulled device fails its transfers at once without
+# it; the hostile MTP modes run with it (mtp-hostile.sh), as a desktop's USB stack would.
 lab_start_udevd() {
   [ -x /lib/systemd/systemd-udevd ] || { echo "lab: systemd-udevd is missing (apt-get install udev)" >&2; return 1; }
   /lib/systemd/systemd-udevd --daemon --resolve-names=never 2>/dev/null
   udevadm trigger --action=add --subsystem-match=usb > /dev/null 2>&1
   udevadm settle --timeout=10 > /dev/null 2>&1
+}
+
+# Waits until udevd has no event left to handle (`udevadm settle` refuses to run in a chroot:
+# "Running in chroot, ignoring request"; udevd keeps /run/udev/queue while it has events).
+lab_udev_settle() {
+  pgrep -x systemd-udevd > /dev/null 2>&1 || return 0
+  local until=$(lab_deadline "${1:-60}")
+  while [ -e /run/udev/queue ]; do
+    [ "$(lab_ms)" -lt "$until" ] || { echo "lab: udevd still busy after ${1:-60} s" >&2; return 1; }
+    sleep 0.1
+  done
 }
 
 # The CLI: the host-built bundle of native/cli/main.ts (cli-bundle.ts), or with LAB_NPM=1 the
@@ -104,24 +118,30 @@ lab_start_mtp_gadget() {
   (cd "$REPO" && exec node "$LIFEBOAT_CLI" simulate --image "$image" --gadget "$@") > "$LAB/gadget.out" 2>> "$LAB/gadget.log" &
   GADGET_PID=$!
   lab_wait_usb "$id" 90 || { echo "the gadget did not appear:"; cat "$LAB/gadget.log"; return 1; }
+  # With udevd running, its rules (libmtp's mtp-probe) open a new device and hold it for a
+  # moment: wait until udev is done, as a desktop's file manager would.
+  lab_udev_settle 60
   lab_timing gadget-enumerated "$start"
 }
 
+# Stops the gadget (SIGTERM: it unplugs and removes itself). Returns 1 when it had to be killed.
 lab_stop_gadget() {
   [ -n "${GADGET_PID:-}" ] || return 0
   kill "$GADGET_PID" 2> /dev/null
   # A gadget that does not stop must fail the test, not hang the guest until QEMU's timeout.
-  local until=$(lab_deadline 20)
+  local until=$(lab_deadline 20) stopped=0
   while kill -0 "$GADGET_PID" 2> /dev/null; do
     if [ "$(lab_ms)" -ge "$until" ]; then
       echo "lab: the gadget (pid $GADGET_PID) did not stop within 20 s of SIGTERM: killed" >&2
       kill -KILL "$GADGET_PID" 2> /dev/null
+      stopped=1
       break
     fi
     sleep 0.1
   done
   wait "$GADGET_PID" 2> /dev/null
   GADGET_PID=
+  return $stopped
 }
 
 # The id `lifeboat devices --json` gives the first phone of that transport (adb, mtp).

@@ -35,7 +35,7 @@ describe('parseDeviceJson', () => {
   });
 
   it.each([
-    [{ ...valid, transport: 'usb' }, /field "transport" must be one of "adb", "mtp", "at", but it is the string "usb"/],
+    [{ ...valid, transport: 'usb' }, /field "transport" must be one of "adb", "mtp", "at", "iphone", but it is the string "usb"/],
     [{ ...valid, transport: undefined }, /field "transport" .* but it is missing/],
     [{ ...valid, vendorId: '0x18d1' }, /field "vendorId" must be a whole number from 0 to 65535 \(a USB id\), but it is the string "0x18d1"/],
     [{ ...valid, vendorId: 70000 }, /field "vendorId" .* but it is number 70000/],

@@ -20,7 +20,7 @@ export function parseDeviceJson(text: string, fileLabel: string): DeviceIdentity
     new BadInputError(`${fileLabel}: field "${field}" must be ${expected}, but it is ${describe(fields[field])}`);
 
   const transport = fields.transport;
-  if (!TRANSPORTS.includes(transport as Transport)) throw wrong('transport', 'one of "adb", "mtp", "at"');
+  if (!TRANSPORTS.includes(transport as Transport)) throw wrong('transport', 'one of "adb", "mtp", "at", "iphone"');
   const usbId = (field: string): number => {
     const v = fields[field];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xffff) throw wrong(field, 'a whole number from 0 to 65535 (a USB id)');
@@ -55,7 +55,7 @@ export function parseDeviceJson(text: string, fileLabel: string): DeviceIdentity
   return identity;
 }
 
-const TRANSPORTS: readonly Transport[] = ['adb', 'mtp', 'at'];
+const TRANSPORTS: readonly Transport[] = ['adb', 'mtp', 'at', 'iphone'];
 const KNOWN_FIELDS = new Set(['transport', 'vendorId', 'productId', 'manufacturer', 'model', 'serial', 'battery']);
 
 function describe(value: unknown): string {

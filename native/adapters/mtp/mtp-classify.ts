@@ -107,6 +107,8 @@ const OTHER_EXTENSIONS = new Set([
   'zip', 'rar', '7z', 'gz', 'tar', 'apk', 'jar', 'exe', 'bin', 'db', 'sqlite', 'nomedia', 'tmp', 'bak', 'ini', 'cfg', 'dat',
   'mp3', 'wav', 'ogg', 'oga', 'opus', 'flac', 'aac', 'm4a', 'amr', 'wma', 'mid', 'midi', 'm3u', 'pls', 'srt', 'vtt', 'lrc',
   'ttf', 'otf', 'epub', 'mobi',
+  // An iPhone's edit sidecar (IMG_E0001.AAE, IMG_0001.AAE): a property list of adjustments, not a photo.
+  'aae', 'plist',
 ]);
 
 /** Camera raw files are TIFF inside; the name tells which. */

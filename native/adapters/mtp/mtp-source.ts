@@ -21,15 +21,23 @@ import { SNIFF_BYTES, sniffMediaType } from '../../readers/media-type.ts';
 import { readVCalendar } from '../../readers/vcalendar-reader.ts';
 import { readVCards } from '../../readers/vcard-reader.ts';
 import type { UsbDevice } from '../../usb/usb-device.ts';
-import { UsbAbortedError, UsbDisconnectedError } from '../../usb/usb-errors.ts';
+import { UsbAbortedError, UsbAccessDeniedError, UsbBusyError, UsbDisconnectedError } from '../../usb/usb-errors.ts';
 import type { Category } from '../../rescue/categories.ts';
 import type { DeviceSource } from '../device-source.ts';
-import { SourceLostError } from '../errors.ts';
+import { BadInputError, SourceLostError } from '../errors.ts';
+import { ICLOUD_PHOTOS_NOTE, icloudPhotosOn, isApplePhone, needsOwnerError, readinessOf, waitForStorage } from './iphone-trust.ts';
 import { walkMtpStorages, type WalkedObject, type WalkItem } from './mtp-walk.ts';
 
 export interface MtpSourceOptions extends MtpSessionOptions {
   /** For people, e.g. "simulated Nokia 6300"; the serial is added. */
   readonly label?: string;
+  /**
+   * How long a phone that shows no storage yet (an iPhone before "Trust", a locked phone) is
+   * given before the run ends with what the owner must do (PhoneNeedsOwnerError). Default 10 s.
+   */
+  readonly ownerWaitMs?: number;
+  /** Told once while waiting for the owner (e.g. printed by the CLI). */
+  readonly onWaitingForOwner?: (message: string) => void;
 }
 
 /** Largest contacts or calendar object read whole (they are parsed in memory). */
@@ -42,7 +50,18 @@ export async function openMtpSource(device: UsbDevice, options: MtpSourceOptions
   try {
     session = await MtpSession.open(device, options);
   } catch (error) {
+    // Held by another program or a kernel driver, or not ours to open: what to do, not a crash.
+    if (error instanceof UsbBusyError || error instanceof UsbAccessDeniedError) throw new BadInputError(error.message, { cause: error });
     throw asLost(error, 'opening the MTP session') ?? error;
+  }
+  // A phone that lists no storage would "rescue" nothing without a word: wait for its owner,
+  // then say what to do.
+  try {
+    const readiness = await waitForStorage(session, { waitMs: options.ownerWaitMs ?? 10_000, onWaiting: options.onWaitingForOwner });
+    if (readiness !== 'ready') throw needsOwnerError(session, readiness);
+  } catch (error) {
+    await session.close();
+    throw asLost(error, 'listing the phone’s storages') ?? error;
   }
   const info = session.deviceInfo;
   const name = `MTP ${options.label ?? `${info.manufacturer} ${info.model}`.trim()} (serial ${info.serialNumber || device.serialNumber || 'unknown'})`;
@@ -188,8 +207,8 @@ function calendarNameOf(path: string): string {
 
 export interface MtpProbe {
   identity: DeviceIdentity;
-  /** ready | busy | unsupported */
-  state: 'ready';
+  /** ready, or needs-trust: the phone shows no storage until its owner unlocks it (and taps Trust on an iPhone). */
+  state: 'ready' | 'needs-trust';
   rescuable: Category[];
   hint?: string;
 }
@@ -209,6 +228,12 @@ export async function probeMtpDevice(device: UsbDevice, options: MtpSessionOptio
   try {
     const identity = await identityOf(session, device);
     const info = session.deviceInfo;
+    const readiness = readinessOf(await session.storageIds());
+    if (readiness !== 'ready') return { identity, state: 'needs-trust', rescuable: [], hint: needsOwnerError(session, readiness).message };
+    if (isApplePhone(session)) {
+      const note = icloudPhotosOn(info.vendorExtensionDesc) ? `; ${ICLOUD_PHOTOS_NOTE}` : '';
+      return { identity, state: 'ready', rescuable: ['photos'], hint: `photos and videos only over this cable; an iPhone's contacts and calendar come from its backup on a computer${note}` };
+    }
     if (/android\.com/i.test(info.vendorExtensionDesc)) {
       return { identity, state: 'ready', rescuable: ['photos'], hint: 'photos only: turn on USB debugging for contacts and calendar' };
     }
@@ -233,14 +258,21 @@ async function identityOf(session: MtpSession, device: UsbDevice): Promise<Devic
     throw asLost(error, 'reading the battery level') ?? error;
   }
   const info = session.deviceInfo;
+  const apple = isApplePhone(session);
+  // iOS names itself "Apple iPhone" in DeviceInfo; beside the manufacturer "Apple Inc." that says Apple twice.
+  const model = apple ? info.model.replace(/^Apple\s+/, '') : info.model;
   return {
     transport: 'mtp',
     vendorId: device.vendorId,
     productId: device.productId,
     manufacturer: info.manufacturer || device.manufacturerName || 'unknown',
-    model: info.model || device.productName || 'unknown',
+    model: model || device.productName || 'unknown',
     serial: info.serialNumber || device.serialNumber || '',
     battery,
-    extra: { mtpVendorExtension: info.vendorExtensionDesc, deviceVersion: info.deviceVersion },
+    extra: {
+      mtpVendorExtension: info.vendorExtensionDesc,
+      deviceVersion: info.deviceVersion,
+      ...(apple ? { ptp: 'iphone', icloudPhotos: icloudPhotosOn(info.vendorExtensionDesc) } : {}),
+    },
   };
 }

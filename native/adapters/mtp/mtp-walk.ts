@@ -20,6 +20,7 @@ import { MtpFormatError } from '../../protocols/mtp/mtp-container.ts';
 import { parsePtpDateTime, type ObjectInfo } from '../../protocols/mtp/mtp-datasets.ts';
 import { MtpProtocolError, MtpResponseError } from '../../protocols/mtp/mtp-errors.ts';
 import type { MtpSession } from '../../protocols/mtp/mtp-session.ts';
+import { realStorages } from './iphone-trust.ts';
 import { classifyObject, type ObjectKind } from './mtp-classify.ts';
 
 export interface WalkedObject {
@@ -48,7 +49,8 @@ export function isObjectError(error: unknown): boolean {
 }
 
 export async function* walkMtpStorages(session: MtpSession, onProgress?: () => void): AsyncGenerator<WalkItem> {
-  const storages = await session.storageIds();
+  // An iPhone's placeholder storage (0xFEEDFACE) is never walked: it stands for "not trusted yet".
+  const storages = realStorages(await session.storageIds());
   const visitedFolders = new Set<number>();
   const seenObjects = new Set<number>();
   const usedPaths = new Set<string>();

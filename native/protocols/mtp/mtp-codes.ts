@@ -179,3 +179,22 @@ export const CANCEL_CODE = 0x4001;
 
 /** The MTP vendor extension id (Microsoft) in DeviceInfo. */
 export const MTP_VENDOR_EXTENSION_ID = 0x0000_0006;
+
+/** Event codes (PTP 15740 table 24) the simulators send on the interrupt endpoint. */
+export const EventCode = {
+  ObjectAdded: 0x4002,
+  ObjectRemoved: 0x4003,
+  StoreAdded: 0x4004,
+  StoreRemoved: 0x4005,
+  DeviceInfoChanged: 0x4008,
+} as const;
+
+/** Apple's USB vendor id: iPhones and iPads give their photos as plain PTP cameras. */
+export const APPLE_VENDOR_ID = 0x05ac;
+
+/**
+ * The one storage an iPhone lists while it does not trust the computer (or is locked): no objects
+ * in it. Once the owner unlocks it and taps Trust, it sends StoreRemoved(0xFEEDFACE) and
+ * StoreAdded(the real storage) (libgphoto2 camlibs/ptp2/library.c, "Apple iOS 10.2 hack").
+ */
+export const APPLE_PLACEHOLDER_STORAGE_ID = 0xfeed_face;

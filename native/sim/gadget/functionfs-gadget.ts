@@ -22,8 +22,19 @@
  * connection.
  *
  * Endpoint files block in read()/write() until the host moves data, and Node runs those calls on
- * its thread pool (4 threads unless UV_THREADPOOL_SIZE says otherwise): one per OUT endpoint, one
- * per busy IN endpoint and one for ep0 stay taken while the device is idle.
+ * its thread pool (4 threads unless UV_THREADPOOL_SIZE says otherwise): one per OUT endpoint and
+ * one per busy IN endpoint stay taken while the device is idle.
+ *
+ * Every file is opened O_NONBLOCK, and that is what lets the process end: f_fs.c makes a read
+ * or write of an endpoint that is not enabled (the gadget is off its UDC, the host has not
+ * configured it) wait until it is enabled again, however long, and ep0 wait for the next event.
+ * A thread pool thread stuck there never ends, and Node joins its pool threads when it exits:
+ * the process could not stop after its gadget left the bus (the vanish mode). With O_NONBLOCK
+ * those waits answer EAGAIN at once and the loops poll instead; a transfer on an enabled
+ * endpoint still blocks until the host moves data, and disabling the endpoint ends it
+ * (ESHUTDOWN). ep0 is opened twice: events are polled on the non-blocking file, and setup
+ * replies go through a blocking one (with O_NONBLOCK, ep0 I/O only tries the FunctionFS lock
+ * and would fail now and then).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -39,6 +50,10 @@ const HAS_HS_DESC = 2;
 const EVENT_BYTES = 12;
 export const FUNCTIONFS_EVENTS = ['bind', 'unbind', 'enable', 'disable', 'setup', 'suspend', 'resume'] as const;
 export type FunctionFsEvent = (typeof FUNCTIONFS_EVENTS)[number];
+
+/** How often a disabled endpoint, or ep0 without events, is asked again. */
+const POLL_MS = 25;
+const NONBLOCKING_RW = fs.constants.O_RDWR | fs.constants.O_NONBLOCK;
 
 /** Bulk IN writes are cut into pieces of this size (whole packets, so the host sees one transfer). */
 const WRITE_CHUNK = 64 * 1024;
@@ -83,9 +98,10 @@ export async function serveFunctionFs(options: FunctionFsGadgetOptions): Promise
     await ep0.close();
     throw new Error(`FunctionFS at ${options.mountPoint} refused the descriptors: ${(error as Error).message}`);
   }
+  const ep0Events = await fs.promises.open(path.join(options.mountPoint, 'ep0'), NONBLOCKING_RW);
   const files = new Map<string, fs.promises.FileHandle>();
   for (const [index, endpoint] of alternate.endpoints.entries()) {
-    files.set(endpointKey(endpoint), await fs.promises.open(path.join(options.mountPoint, `ep${index + 1}`), 'r+'));
+    files.set(endpointKey(endpoint), await fs.promises.open(path.join(options.mountPoint, `ep${index + 1}`), NONBLOCKING_RW));
   }
 
   const events: FunctionFsEvent[] = [];
@@ -176,9 +192,10 @@ export async function serveFunctionFs(options: FunctionFsGadgetOptions): Promise
         } catch (error) {
           if (stopped) break;
           const code = (error as NodeJS.ErrnoException).code;
-          session?.end(`reading from the host failed: ${code ?? (error as Error).message}`);
-          // ESHUTDOWN: the endpoint was disabled; the next read waits until it is enabled again.
-          if (code !== 'ESHUTDOWN') await new Promise((resolve) => setTimeout(resolve, 20));
+          // EAGAIN: the endpoint is not enabled (yet, or any more): ask again soon.
+          if (code !== 'EAGAIN') session?.end(`reading from the host failed: ${code ?? (error as Error).message}`);
+          // ESHUTDOWN: the endpoint was disabled under the read.
+          if (code !== 'ESHUTDOWN') await new Promise((resolve) => setTimeout(resolve, POLL_MS));
           continue;
         }
         const current = currentSession();
@@ -197,11 +214,12 @@ export async function serveFunctionFs(options: FunctionFsGadgetOptions): Promise
     while (!stopped) {
       let bytes: number;
       try {
-        ({ bytesRead: bytes } = await ep0.read(buffer, 0, buffer.length, null));
+        ({ bytesRead: bytes } = await ep0Events.read(buffer, 0, buffer.length, null));
       } catch (error) {
         if (stopped) break;
-        log(`reading ep0 failed: ${(error as Error).message}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
+        // EAGAIN: no event yet (or FunctionFS was busy for a moment).
+        if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') log(`reading ep0 failed: ${(error as Error).message}`);
+        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
         continue;
       }
       for (let at = 0; at + EVENT_BYTES <= bytes; at += EVENT_BYTES) {
@@ -279,6 +297,7 @@ export async function serveFunctionFs(options: FunctionFsGadgetOptions): Promise
       // Reads blocked in the kernel return once the endpoints are disabled; do not wait forever.
       await Promise.race([Promise.allSettled([ep0Loop, ...outLoops]), new Promise((resolve) => setTimeout(resolve, 3000).unref())]);
       for (const file of files.values()) await file.close().catch(() => undefined);
+      await ep0Events.close().catch(() => undefined);
       await ep0.close().catch(() => undefined);
     },
   };

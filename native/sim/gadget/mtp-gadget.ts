@@ -5,7 +5,7 @@
  * exactly as the in-process virtual USB device carries them (mtp-usb-function.ts is the
  * device-side function in both cases). libmtp and Lifeboat then find it as they find a phone.
  */
-import { startMtpSimulator, type MtpSimulatorOptions } from '../mtp/mtp-simulator.ts';
+import { interfaceStyleOf, startMtpSimulator, type MtpSimulatorOptions } from '../mtp/mtp-simulator.ts';
 import { mtpPhoneDescriptor, mtpUsbFunction } from '../mtp/mtp-usb-function.ts';
 import { createFunctionFsGadget, type ConfigfsGadget } from './configfs-gadget.ts';
 import { serveFunctionFs, type FunctionFsGadget } from './functionfs-gadget.ts';
@@ -29,7 +29,7 @@ export async function startMtpGadget(options: MtpGadgetOptions): Promise<MtpGadg
   const log = options.log ?? ((message: string) => process.stderr.write(`[mtp-gadget] ${message}\n`));
   const simulator = startMtpSimulator({ ...options, log });
   const identity = simulator.identity;
-  const mtpInterface = mtpPhoneDescriptor(identity, 'ptp').configurations[0]!.interfaces[0]!;
+  const mtpInterface = mtpPhoneDescriptor(identity, interfaceStyleOf(simulator)).configurations[0]!.interfaces[0]!;
   let gadget: ConfigfsGadget | undefined;
   let functionFs: FunctionFsGadget | undefined;
   try {
@@ -49,10 +49,9 @@ export async function startMtpGadget(options: MtpGadgetOptions): Promise<MtpGadg
         simulator.responder.reset();
         return mtpUsbFunction(simulator.responder);
       },
-      // The vanish mode: the phone drops off the bus and stays off until the simulator stops.
-      // Not plugged back by itself: in the lab, unbinding and binding the UDC again from here
-      // left the process hung (no bind event came, SIGTERM went unheard); until that is
-      // understood, the vanished phone stays vanished.
+      // The vanish mode: the phone drops off the bus (its UDC unbound) and stays off until the
+      // simulator stops. Its endpoint files are non-blocking (functionfs-gadget.ts), so nothing
+      // waits for endpoints that will never be enabled again and the process can still stop.
       onLeaveBus: () => {
         if (plugged.boundTo === undefined) return;
         log('the simulator dropped off the bus');

@@ -126,3 +126,23 @@ export function addHostileObjects(store: MtpObjectStore, modes: readonly Hostile
   }
   return plan;
 }
+
+/**
+ * `--hostile` as people write it: modes separated by commas; "huge-folder=N" sets the number of
+ * entries of the huge folder (the lab uses fewer than 100,000 over its emulated bus).
+ */
+export function parseHostileModes(text: string): { modes: HostileMode[]; hugeFolderEntries?: number } | { wrong: string } {
+  const modes: HostileMode[] = [];
+  let hugeFolderEntries: number | undefined;
+  for (const word of text.split(',').filter(Boolean)) {
+    const [name, value] = word.split('=', 2) as [string, string | undefined];
+    if (!isHostileMode(name)) return { wrong: word };
+    if (value !== undefined) {
+      const n = Number(value);
+      if (name !== 'huge-folder' || !Number.isSafeInteger(n) || n < 1) return { wrong: word };
+      hugeFolderEntries = n;
+    }
+    modes.push(name);
+  }
+  return hugeFolderEntries === undefined ? { modes } : { modes, hugeFolderEntries };
+}

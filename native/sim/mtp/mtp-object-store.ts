@@ -87,6 +87,17 @@ export class MtpObjectStore {
 export interface StoreOptions {
   /** "by-name" (phones) or "undefined" (QEMU's usb-mtp: every file 0x3000). */
   readonly formats?: 'by-name' | 'undefined';
+  /**
+   * Serve "NAME#N" as "NAME": a folder on disk cannot hold two files of one name, an iPhone's
+   * PTP folder can (libgphoto2 de-duplicates its listings for this reason), so an image keeps
+   * the second IMG_0001.JPG as "IMG_0001.JPG#2".
+   */
+  readonly duplicateNames?: boolean;
+}
+
+/** "IMG_0001.JPG#2" → "IMG_0001.JPG" (see StoreOptions.duplicateNames). */
+export function servedName(name: string): string {
+  return name.replace(/#\d+$/, '');
 }
 
 /** The image's storage/ folder as objects. */
@@ -95,8 +106,9 @@ export function loadStorage(storageDir: string, options: StoreOptions = {}): Mtp
   if (!fs.existsSync(storageDir)) return store;
   const walk = (dir: string, parent: number) => {
     const names = fs.readdirSync(dir).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    for (const name of names) {
-      const full = path.join(dir, name);
+    for (const diskName of names) {
+      const full = path.join(dir, diskName);
+      const name = options.duplicateNames ? servedName(diskName) : diskName;
       const stat = fs.lstatSync(full, { bigint: true });
       const mtimeMs = Number(stat.mtimeNs / 1_000_000n);
       if (stat.isDirectory()) {

@@ -20,12 +20,14 @@
  */
 import type { DeviceIdentity } from '../../model/device.ts';
 import {
+  APPLE_PLACEHOLDER_STORAGE_ID,
   ASSOCIATION_GENERIC_FOLDER,
   CANCEL_CODE,
   ClassRequest,
   ContainerType,
   DataType,
   DeviceProp,
+  EventCode,
   Format,
   HEADER_BYTES,
   MTP_VENDOR_EXTENSION_ID,
@@ -36,6 +38,7 @@ import {
 import { DataWriter, encodeDeviceContainer, encodeParams } from '../../protocols/mtp/mtp-container.ts';
 import { encodeDeviceInfo, encodeObjectInfo, encodeStorageInfo, formatPtpDateTime, type DeviceInfo } from '../../protocols/mtp/mtp-datasets.ts';
 import { emptyPlan, type HostilePlan } from './mtp-hostile.ts';
+import { IphoneTrustClock, iphoneDeviceInfo, IPHONE_OPERATIONS, type IphonePtpOptions } from './iphone-ptp.ts';
 import { STORAGE_ID, type MtpObjectStore, type SimObject } from './mtp-object-store.ts';
 
 export interface MtpDeviceLink {
@@ -43,10 +46,15 @@ export interface MtpDeviceLink {
   send(data: Uint8Array): Promise<void>;
   /** The device drops off the bus (the vanish mode). */
   disconnect(): void;
+  /** One event container on the interrupt endpoint (a phone without one: leave it out). */
+  event?(data: Uint8Array): Promise<void>;
 }
 
-/** "android": Android's MtpServer (GetPartialObject64, android.com extension); "feature-phone": plain MTP 1.0. */
-export type ResponderStyle = 'android' | 'feature-phone';
+/**
+ * "android": Android's MtpServer (GetPartialObject64, android.com extension); "feature-phone":
+ * plain MTP 1.0; "iphone": iOS's PTP responder with its trust placeholder (iphone-ptp.ts).
+ */
+export type ResponderStyle = 'android' | 'feature-phone' | 'iphone';
 
 export interface MtpResponderOptions {
   readonly identity: Pick<DeviceIdentity, 'manufacturer' | 'model' | 'serial' | 'battery'>;
@@ -55,6 +63,8 @@ export interface MtpResponderOptions {
   /** wMaxPacketSize of the bulk IN endpoint (512 high speed, 1024 super speed). */
   readonly packetSize?: number;
   readonly hostile?: HostilePlan;
+  /** The iPhone flavour's trust state (style "iphone"). */
+  readonly iphone?: IphonePtpOptions;
   /** Bytes per bulk IN message of a data phase (rounded down to whole packets). */
   readonly messageBytes?: number;
   readonly log?: (line: string) => void;
@@ -102,7 +112,8 @@ export function createMtpResponder(options: MtpResponderOptions): MtpResponder {
   let awaitingHostData: { transactionId: number } | undefined;
 
   const hasPimObjects = [...store.all()].some((o) => CONTACT_AND_CALENDAR_FORMATS.includes(o.format as (typeof CONTACT_AND_CALENDAR_FORMATS)[number]));
-  const operations = [
+  const trust = style === 'iphone' ? new IphoneTrustClock(options.iphone ?? {}) : undefined;
+  const operations = style === 'iphone' ? IPHONE_OPERATIONS : [
     Op.GetDeviceInfo, Op.OpenSession, Op.CloseSession, Op.GetStorageIDs, Op.GetStorageInfo, Op.GetNumObjects,
     Op.GetObjectHandles, Op.GetObjectInfo, Op.GetObject, Op.GetThumb, Op.GetPartialObject, Op.GetDevicePropDesc,
     Op.GetDevicePropValue, Op.GetObjectPropsSupported, Op.GetObjectPropDesc, Op.GetObjectPropValue,
@@ -113,7 +124,7 @@ export function createMtpResponder(options: MtpResponderOptions): MtpResponder {
     Format.BMP, Format.GIF, Format.PNG, Format.TIFF, Format.DNG, Format.HEIF, Format.QuickTime, Format.MP4Container, Format.ThreeGPContainer,
     ...(hasPimObjects ? CONTACT_AND_CALENDAR_FORMATS : []),
   ];
-  const deviceInfo: DeviceInfo = {
+  const deviceInfo: DeviceInfo = style === 'iphone' ? iphoneDeviceInfo(options.identity, options.iphone ?? {}) : {
     standardVersion: 100,
     vendorExtensionId: MTP_VENDOR_EXTENSION_ID,
     vendorExtensionVersion: 100,
@@ -198,7 +209,10 @@ export function createMtpResponder(options: MtpResponderOptions): MtpResponder {
   const sendDataset = (code: number, transactionId: number, bytes: Uint8Array) =>
     sendData(code, transactionId, bytes.length, async (offset, n) => bytes.subarray(offset, offset + n));
 
-  const objectOf = (handle: number): SimObject | undefined => store.get(handle);
+  /** What GetStorageIDs lists now: an iPhone that does not trust this computer hides its storage. */
+  const storageIds = (): number[] => trust?.storageIds(STORAGE_ID) ?? [STORAGE_ID];
+  const storageVisible = () => storageIds().includes(STORAGE_ID);
+  const objectOf = (handle: number): SimObject | undefined => (storageVisible() ? store.get(handle) : undefined);
   const listedSize = (o: SimObject) => plan.listedSize.get(o.handle) ?? o.size;
 
   const objectInfoBytes = (o: SimObject): Uint8Array => {
@@ -264,7 +278,9 @@ export function createMtpResponder(options: MtpResponderOptions): MtpResponder {
   };
 
   const handles = (storage: number, format: number, parent: number): number[] | number => {
-    if (storage !== 0xffff_ffff && storage !== STORAGE_ID) return Response.InvalidStorageID;
+    if (storage !== 0xffff_ffff && !storageIds().includes(storage)) return Response.InvalidStorageID;
+    // The placeholder storage of an untrusted iPhone, or no storage at all: nothing to list.
+    if (!storageVisible()) return [];
     let list: readonly number[];
     if (parent === 0) list = [...store.all()].map((o) => o.handle);
     else if (parent === 0xffff_ffff) list = store.children(0);
@@ -276,6 +292,31 @@ export function createMtpResponder(options: MtpResponderOptions): MtpResponder {
     }
     if (format !== 0) list = list.filter((h) => objectOf(h)?.format === format);
     return [...list];
+  };
+
+  /**
+   * StorageInfo as an iPhone gives it: built-in memory, a DCIM camera layout, read-only with
+   * object deletion; the placeholder storage has no room and no name.
+   */
+  const sendIphoneStorageInfo = async (transactionId: number, storageId: number): Promise<void> => {
+    let used = 0n;
+    for (const o of store.all()) used += BigInt(o.size);
+    const capacity = storageId === APPLE_PLACEHOLDER_STORAGE_ID ? 0n : 128n * 1024n ** 3n;
+    await sendDataset(
+      Op.GetStorageInfo,
+      transactionId,
+      encodeStorageInfo({
+        storageType: 0x0003, // fixed RAM
+        filesystemType: 0x0003, // DCF (a camera's DCIM layout)
+        accessCapability: 0x0002, // read-only with object deletion
+        maxCapacity: capacity,
+        freeSpaceInBytes: capacity > used ? capacity - used : 0n,
+        freeSpaceInImages: 0xffff_ffff,
+        description: '',
+        volumeLabel: '',
+      }),
+    );
+    await respond(Response.OK, transactionId);
   };
 
   async function handle(code: number, transactionId: number, params: number[]): Promise<void> {
@@ -294,6 +335,15 @@ export function createMtpResponder(options: MtpResponderOptions): MtpResponder {
       if (id === 0) return respond(Response.InvalidParameter, transactionId);
       if (sessionId !== 0) return respond(Response.SessionAlreadyOpen, transactionId, [sessionId]);
       sessionId = id;
+      // An iPhone asks its owner "Trust This Computer?" now; when the answer is yes, it says so
+      // on the interrupt endpoint (nobody may be reading it: never awaited).
+      trust?.sessionOpened(() => {
+        const event = (code: number, storage: number) =>
+          void link?.event?.(encodeDeviceContainer(ContainerType.event, code, 0, encodeParams([storage])))?.catch(() => undefined);
+        event(EventCode.StoreRemoved, APPLE_PLACEHOLDER_STORAGE_ID);
+        event(EventCode.StoreAdded, STORAGE_ID);
+        log('iphone: the owner tapped Trust; the real storage is listed from now on');
+      });
       return respond(Response.OK, transactionId);
     }
     if (!operations.includes(code as (typeof operations)[number])) return respond(Response.OperationNotSupported, transactionId);
@@ -303,10 +353,11 @@ export function createMtpResponder(options: MtpResponderOptions): MtpResponder {
         sessionId = 0;
         return respond(Response.OK, transactionId);
       case Op.GetStorageIDs:
-        await sendDataset(code, transactionId, new DataWriter().array(4, [STORAGE_ID]).bytes());
+        await sendDataset(code, transactionId, new DataWriter().array(4, storageIds()).bytes());
         return respond(Response.OK, transactionId);
       case Op.GetStorageInfo: {
-        if (params[0] !== STORAGE_ID) return respond(Response.InvalidStorageID, transactionId);
+        if (!storageIds().includes(params[0] ?? 0)) return respond(Response.InvalidStorageID, transactionId);
+        if (style === 'iphone') return sendIphoneStorageInfo(transactionId, params[0]!);
         let used = 0n;
         for (const o of store.all()) used += BigInt(o.size);
         const capacity = 64n * 1024n ** 3n;

@@ -10,16 +10,18 @@ const INTERRUPT_ENDPOINT = 3;
 /**
  * How the phone's interface looks on the bus. "ptp": class 6/1/1 with the interface string "MTP",
  * as Android and QEMU's usb-mtp declare it; "vendor": class 0xff with "MTP" as its string, as
- * older Android phones and Windows Phones do (libmtp finds both).
+ * older Android phones and Windows Phones do (libmtp finds both); "iphone": class 6/1/1 with the
+ * string "PTP" (an iPhone's still-image interface: a camera, not an MTP player; its string was
+ * not checked on a real one).
  */
-export type MtpInterfaceStyle = 'ptp' | 'vendor';
+export type MtpInterfaceStyle = 'ptp' | 'vendor' | 'iphone';
 
 export function mtpPhoneDescriptor(
   identity: Pick<DeviceIdentity, 'vendorId' | 'productId' | 'manufacturer' | 'model' | 'serial'>,
   style: MtpInterfaceStyle = 'ptp',
   packetSize = HIGH_SPEED_BULK_PACKET,
 ): VirtualUsbDescriptor {
-  const codes = style === 'ptp' ? { interfaceClass: 6, interfaceSubclass: 1, interfaceProtocol: 1 } : { interfaceClass: 0xff, interfaceSubclass: 0xff, interfaceProtocol: 0 };
+  const codes = style === 'vendor' ? { interfaceClass: 0xff, interfaceSubclass: 0xff, interfaceProtocol: 0 } : { interfaceClass: 6, interfaceSubclass: 1, interfaceProtocol: 1 };
   return {
     vendorId: identity.vendorId,
     productId: identity.productId,
@@ -32,7 +34,7 @@ export function mtpPhoneDescriptor(
         interfaces: [
           bulkInterface({
             ...codes,
-            interfaceName: 'MTP',
+            interfaceName: style === 'iphone' ? 'PTP' : 'MTP',
             inEndpoint: IN_ENDPOINT,
             outEndpoint: OUT_ENDPOINT,
             interruptEndpoint: INTERRUPT_ENDPOINT,
@@ -48,7 +50,11 @@ export function mtpPhoneDescriptor(
 export function mtpUsbFunction(responder: MtpResponder): VirtualUsbFunction {
   return {
     attach(port) {
-      responder.attach({ send: (data) => port.send(IN_ENDPOINT, data), disconnect: () => port.disconnect() });
+      responder.attach({
+        send: (data) => port.send(IN_ENDPOINT, data),
+        disconnect: () => port.disconnect(),
+        event: (data) => port.send(INTERRUPT_ENDPOINT, data),
+      });
     },
     receive(endpointNumber, data) {
       if (endpointNumber === OUT_ENDPOINT) responder.receive(data);

@@ -1,29 +1,48 @@
-import { useState } from 'react';
+import { useId, useRef, useState } from 'react';
 import type { Category, CategoryProgress, DeviceInfo, RescueState, UserError } from '../../../native/api/api.ts';
 import type { ApiClient } from '../api-client.ts';
 import { ErrorNotice, asUserError } from '../components/ErrorNotice.tsx';
 import { Progress } from '../components/Progress.tsx';
 import { ScreenHeading } from '../components/ScreenHeading.tsx';
-import { CATEGORY_NAMES, formatCount, formatDuration, formatSize, formatSpeed } from '../format.ts';
+import { CATEGORY_NAMES, formatCount, formatDuration, formatSize, formatSpeed, sourceTitle } from '../format.ts';
+import { canStart } from './Devices.tsx';
 
 const ALL: Category[] = ['contacts', 'calendar', 'photos'];
 
-/** One section per phone: start (everything, or a choice), watch, cancel, resume after a cable pull. */
+/**
+ * One section per source (a phone, an iPhone backup): start (everything, or a choice), watch,
+ * cancel, resume after a cable pull. A phone that is gone keeps its section while its last rescue
+ * is shown. A live iPhone and its backup share a serial: sections go by the source's id.
+ */
 export function Rescue({ api, devices, rescues, onReview }: { api: ApiClient; devices: DeviceInfo[]; rescues: RescueState[]; onReview: (serial: string) => void }) {
-  const serials = [...new Set([...devices.map((d) => d.serial), ...rescues.map((r) => r.serial)])].filter(Boolean);
+  const attached = new Set(devices.map((d) => d.id));
+  const latest = (test: (r: RescueState) => boolean) => [...rescues].reverse().find(test);
+  const sections: { key: string; serial: string; device?: DeviceInfo; rescue?: RescueState }[] = devices
+    .filter((d) => d.serial)
+    .map((d) => ({
+      key: d.id,
+      serial: d.serial,
+      device: d,
+      // A phone plugged in again may come back under another id: its rescue follows its serial.
+      rescue: latest((r) => r.deviceId === d.id) ?? latest((r) => r.serial === d.serial && !attached.has(r.deviceId)),
+    }));
+  const shownSerials = new Set(sections.map((s) => s.serial));
+  for (const r of [...rescues].reverse()) {
+    if (attached.has(r.deviceId) || shownSerials.has(r.serial) || !r.serial) continue;
+    shownSerials.add(r.serial);
+    sections.push({ key: `gone:${r.serial}`, serial: r.serial, rescue: r });
+  }
   return (
     <>
       <ScreenHeading title="Rescue" />
-      {serials.length === 0 ? (
+      {sections.length === 0 ? (
         <div className="panel empty" role="status">
           <p>No phone is connected. Plug one in; it appears here when it is ready.</p>
         </div>
       ) : null}
-      {serials.map((serial) => {
-        const device = devices.find((d) => d.serial === serial);
-        const latest = [...rescues].reverse().find((r) => r.serial === serial);
-        return <PhoneRescue key={serial} api={api} serial={serial} device={device} rescue={latest} onReview={onReview} />;
-      })}
+      {sections.map((s) => (
+        <PhoneRescue key={s.key} api={api} serial={s.serial} device={s.device} rescue={s.rescue} onReview={onReview} />
+      ))}
     </>
   );
 }
@@ -32,18 +51,35 @@ function PhoneRescue({ api, serial, device, rescue, onReview }: { api: ApiClient
   const [error, setError] = useState<UserError | null>(null);
   const [choice, setChoice] = useState<Set<Category>>(new Set(ALL));
   const [busy, setBusy] = useState(false);
+  // An encrypted backup's password: typed for each rescue, sent only in that call, then forgotten.
+  const [password, setPassword] = useState('');
+  const passwordRef = useRef<HTMLInputElement>(null);
+  const passwordId = useId();
   const running = rescue?.status === 'running';
-  const name = device ? `${device.manufacturer} ${device.model}` : (rescue?.model ?? serial);
-  const headingId = `rescue-${serial}-h`;
+  const name = device ? sourceTitle(device) : (rescue?.model ?? serial);
+  const headingId = useId();
+  const needsPassword = device?.state === 'needs-password';
 
   const start = async (categories: Category[]) => {
     if (!device) return;
+    if (needsPassword && password === '') {
+      setError({ code: 'needs-password', message: 'This backup is encrypted: it opens only with its password.', whatToDo: 'Type the backup password in the field above, then press Rescue.' });
+      passwordRef.current?.focus();
+      return;
+    }
     setError(null);
     setBusy(true);
     try {
-      await api.call('startRescue', { deviceId: device.id, categories });
+      await api.call('startRescue', { deviceId: device.id, categories, ...(needsPassword ? { password } : {}) });
+      setPassword('');
     } catch (err) {
-      setError(asUserError(err));
+      const e = asUserError(err);
+      setError(e);
+      if (e.code === 'wrong-password' || e.code === 'needs-password') {
+        // The field stays for another try, emptied and with the focus, as a login form does.
+        setPassword('');
+        setTimeout(() => passwordRef.current?.focus(), 0);
+      }
     } finally {
       setBusy(false);
     }
@@ -60,11 +96,18 @@ function PhoneRescue({ api, serial, device, rescue, onReview }: { api: ApiClient
     }
   };
   const resumable = rescue && (rescue.status === 'lost' || rescue.status === 'cancelled' || rescue.status === 'failed');
-  const ready = device?.state === 'ready';
+  const ready = device ? canStart(device) : false;
+  const passwordError = error && (error.code === 'wrong-password' || error.code === 'needs-password') ? error : null;
 
   return (
-    <section className="panel rescue" aria-labelledby={headingId} data-serial={serial}>
+    <section className="panel rescue" aria-labelledby={headingId} data-serial={serial} data-device-id={device?.id}>
       <h2 id={headingId}>{name}</h2>
+      {device?.note ? <p className="hint">Good to know: {device.note}.</p> : null}
+      {device?.state === 'needs-trust' && device.problem ? (
+        <p className="notice notice-warn" role="alert" data-testid="owner-step">
+          {device.problem.message} <strong>What to do:</strong> {device.problem.whatToDo}
+        </p>
+      ) : null}
       {device?.batteryLow ? (
         <p className="notice notice-warn" role="note">
           Battery {device.battery}%: contacts and calendar go first.
@@ -92,6 +135,37 @@ function PhoneRescue({ api, serial, device, rescue, onReview }: { api: ApiClient
 
       {rescue && !running ? <Outcome rescue={rescue} attached={!!device} onReview={() => onReview(serial)} /> : null}
 
+      {!running && device && needsPassword ? (
+        <div className="password-field">
+          <label htmlFor={passwordId}>Backup password</label>
+          <input
+            id={passwordId}
+            ref={passwordRef}
+            type="password"
+            autoComplete="off"
+            spellCheck={false}
+            value={password}
+            // Not disabled while the backup is being opened: a disabled field cannot take the focus back after a wrong password.
+            readOnly={busy}
+            aria-invalid={passwordError ? true : undefined}
+            aria-describedby={`${passwordId}-hint`}
+            onChange={(e) => setPassword(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter') void start(resumable ? rescue.categories.map((c) => c.category) : ALL);
+            }}
+          />
+          <p id={`${passwordId}-hint`} className="hint">
+            The password chosen in Finder or iTunes when “Encrypt local backup” was turned on (not the iPhone’s passcode). Lifeboat
+            uses it to open this backup and does not keep it.
+          </p>
+          {busy ? (
+            <p role="status" data-testid="unlocking">
+              Opening the backup with its password (this can take a few seconds)…
+            </p>
+          ) : null}
+          <ErrorNotice error={passwordError} />
+        </div>
+      ) : null}
       {!running && device ? (
         <div className="start">
           <button type="button" className="primary big" disabled={!ready || busy} onClick={() => start(resumable ? rescue.categories.map((c) => c.category) : ALL)}>
@@ -121,7 +195,7 @@ function PhoneRescue({ api, serial, device, rescue, onReview }: { api: ApiClient
           {!ready ? <p className="hint">The phone is not ready: see Phones for what it needs.</p> : null}
         </div>
       ) : null}
-      <ErrorNotice error={error} onDismiss={() => setError(null)} />
+      <ErrorNotice error={passwordError && needsPassword && !running ? null : error} onDismiss={() => setError(null)} />
     </section>
   );
 }
