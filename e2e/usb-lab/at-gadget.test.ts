@@ -9,9 +9,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readVCards } from '../../native/readers/vcard-reader.ts';
 import { AT_DEMO_IMAGES, writeAtImage } from '../../native/sim/images/build-demo-at-image.ts';
-import { parseGammuMemory } from '../../test/gammu-output.ts';
+import { expectEveryGammuEntryIn, parseGammuMemory } from '../../test/gammu-output.ts';
 import { explain, filesUnder, guestScript, jsonLines, noteRun } from './lab-fixtures.ts';
 import { prepareLab, type Lab } from './qemu-guest.ts';
 
@@ -68,16 +67,6 @@ describe('the feature-phone simulator behind a real CDC ACM gadget (/dev/ttyACM0
     expect(run.read('rescue.rc').trim(), `${run.read('rescue.err')}\nsimulator:\n${run.read('sim.log')}`).toBe('0');
     expect(jsonLines(run.read('rescue.jsonl')).at(-1)).toMatchObject({ type: 'summary', status: 'done' });
     expect(run.read('export.rc').trim(), run.read('export.txt')).toBe('0');
-    const cards = readVCards(Buffer.from(run.read('contacts.vcf')), { sourceKeyPrefix: 'export' });
-    const where = (card: (typeof cards)[number]) => card.notes.map((n) => /\((\w\w)\), entry (\d+)\./.exec(n)).find(Boolean);
-    for (const entry of read) {
-      const card = cards.find((c) => {
-        const m = where(c);
-        return m && m[1] === entry.memory && Number(m[2]) === entry.location;
-      });
-      expect(card, `${entry.memory} ${entry.location} in the export`).toBeDefined();
-      expect(card!.phones.map((p) => p.value.replace(/\s/g, ''))).toEqual(expect.arrayContaining(entry.numbers));
-      if (entry.name !== undefined) expect(card!.displayName).toBe(entry.name);
-    }
+    expectEveryGammuEntryIn(Buffer.from(run.read('contacts.vcf')), read);
   }, 900_000);
 });

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { canonicalJson } from '../vault/canonical-json.ts';
+import { isProcessAlive } from '../util/process-alive.ts';
 
 /**
  * The store's audit log: what happened, when and by whom, never what a customer's phone held.
@@ -143,7 +144,7 @@ function withLock<T>(lockFile: string, fn: () => T): T {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const holder = Number(fs.readFileSync(lockFile, 'utf8').trim() || 'NaN');
-      if (!Number.isInteger(holder) || !alive(holder)) {
+      if (!Number.isInteger(holder) || !isProcessAlive(holder)) {
         fs.rmSync(lockFile, { force: true });
         continue;
       }
@@ -158,15 +159,6 @@ function withLock<T>(lockFile: string, fn: () => T): T {
   }
 }
 
-function alive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export interface AuditVerification {
   ok: boolean;

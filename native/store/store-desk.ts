@@ -8,6 +8,7 @@ import { checkHolders, systemProbe, type Holder, type HolderProbe } from './hold
 import { StaffRegistry } from './staff.ts';
 import { serialHasher, storeFolder, type StoreFolder } from './store-folder.ts';
 import { StoreSession } from './store-session.ts';
+import { isProcessAlive } from '../util/process-alive.ts';
 
 export interface StoreDeskOptions {
   /** The store folder (default: the app's data folder + /store). */
@@ -126,19 +127,9 @@ export class StoreDesk {
       } catch {
         // No owner file: made by nobody we know; removed.
       }
-      if (Number.isInteger(owner) && alive(owner)) continue;
+      if (Number.isInteger(owner) && isProcessAlive(owner)) continue;
       fs.rmSync(dir, { recursive: true, force: true });
       this.audit.append('session-ended', { session: name.slice(0, 40), outcome: 'abandoned', reason: 'left by a Lifeboat process that ended; its key died with it' });
     }
-  }
-}
-
-function alive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { syncDir, writeHashedFile } from '../util/files.ts';
 import { PartialBlobs, type ResumableRead } from './partial-blobs.ts';
+import { isProcessAlive } from '../util/process-alive.ts';
 
 export interface StoredBlob {
   sha256: string;
@@ -127,20 +128,9 @@ export async function sweepTemporaryFiles(tmpDir: string): Promise<number> {
   let removed = 0;
   for (const name of await fs.readdir(tmpDir).catch(() => [] as string[])) {
     const writer = /^(\d+)-/.exec(name);
-    if (writer && isAlive(Number(writer[1]))) continue;
+    if (writer && isProcessAlive(Number(writer[1]))) continue;
     await fs.rm(path.join(tmpDir, name), { force: true, recursive: true });
     removed++;
   }
   return removed;
-}
-
-/** Whether a process with this id runs (one that belongs to another user counts as running). */
-function isAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
