@@ -25,7 +25,8 @@ import {
   type UsbOutTransferResult,
 } from './usb-device.ts';
 import { classifyUsbError, translateUsbError } from './usb-error-translation.ts';
-import { UsbAbortedError, UsbDisconnectedError, UsbError, UsbStateError } from './usb-errors.ts';
+import { kernelDriverHint, kernelDriverOf } from './kernel-driver.ts';
+import { UsbAbortedError, UsbBusyError, UsbDisconnectedError, UsbError, UsbStateError } from './usb-errors.ts';
 
 /** The part of npm `usb` 3.x's device (its WebUSB device plus the timeout argument) used here. */
 export interface NativeUsbDevice {
@@ -195,7 +196,12 @@ export class RealUsbDevice implements UsbDevice {
   claimInterface(n: number): Promise<void> {
     // WebUSB resolves at once for an interface already claimed; the OS would call that "busy".
     if (!this.#gone && this.configuration?.interfaces.find((i) => i.interfaceNumber === n)?.claimed) return Promise.resolve();
-    return this.#call(`Claiming USB interface ${n} of ${describeUsbDevice(this)}`, () => this.#native.claimInterface(n));
+    const what = `Claiming USB interface ${n} of ${describeUsbDevice(this)}`;
+    return this.#call(what, () => this.#native.claimInterface(n)).catch((error: unknown) => {
+      if (!(error instanceof UsbBusyError) || (this.#platform ?? process.platform) !== 'linux') throw error;
+      const held = kernelDriverOf({ bus: this.#native.bus, ports: this.#native.ports, configuration: this.configuration?.configurationValue ?? 1, interfaceNumber: n });
+      throw held ? new UsbBusyError(what, { cause: error.cause }, kernelDriverHint(held)) : error;
+    });
   }
 
   releaseInterface(n: number): Promise<void> {
