@@ -535,5 +535,35 @@ export function appScenarios(shell: string, open: () => OpenApp | { skip: string
         await phone.close();
       }
     }, 120_000);
+
+    test('After the window opened: an iPhone plugged in appears and unplugged goes by itself; a backup made in Finder appears on "Look again"', async () => {
+      // Nothing yet at the start: no usbmuxd on its socket, no backup in the backup place.
+      const socket = path.join(fs.mkdtempSync(path.join(tmp, 'mux-')), 'usbmuxd.sock');
+      const roots = fs.mkdtempSync(path.join(tmp, 'later-roots-'));
+      const app = await start([{ image: DEMO }], {
+        env: { USBMUXD_SOCKET_ADDRESS: `UNIX:${socket}`, XDG_DATA_HOME: fs.mkdtempSync(path.join(tmp, 'data-')), LIFEBOAT_BACKUP_ROOTS: roots },
+      });
+      const page = app.page;
+      await nav(app, 'Phones');
+      const phones = page.getByRole('list', { name: 'Connected phones' }).getByRole('listitem');
+      await pw(phones).toHaveCount(1);
+      const phone = await startIphoneSimulator({ imageDir: makeIphoneImage(fs.mkdtempSync(path.join(tmp, 'later-iphone-'))), listen: { kind: 'unix', path: socket } });
+      try {
+        const card = page.locator('li[data-transport="iphone"]');
+        await pw(card).toContainText('Apple’s iPhone service (usbmuxd)', { timeout: 20_000 });
+        await pw(phones).toHaveCount(2);
+        phone.unplug();
+        await pw(card).toHaveCount(0, { timeout: 20_000 });
+      } finally {
+        await phone.close();
+      }
+      await pw(page.getByRole('list', { name: 'iPhone backups' })).toHaveCount(0);
+      writeIphoneBackup(path.join(roots, DEMO_IPHONE.udid), iphoneDemoSpec());
+      await page.getByRole('button', { name: 'Look again' }).click();
+      const backups = page.getByRole('list', { name: 'iPhone backups' }).getByRole('listitem');
+      await pw(backups).toHaveCount(1);
+      await pw(backups.first().getByRole('heading', { name: 'iPhone backup of Lena’s iPhone, 1 Oct 2024' })).toBeVisible();
+      await pw(page.getByRole('button', { name: 'Look again' })).toBeVisible();
+    }, 120_000);
   });
 }

@@ -29,7 +29,8 @@ import { ApiError, toUserError } from './user-error.ts';
 import { isApiMethod, isStoreApiMethod } from './wire.ts';
 import { StoreApiHandler, type StoreModeOptions } from './store-api-handler.ts';
 import type { OpenPhone, PhoneHooks } from '../store/store-session.ts';
-import { backupSources, liveIphones, simulatedAtPhone, type OtherSource } from './other-sources.ts';
+import { backupSources, iphoneSource, simulatedAtPhone, type OtherSource } from './other-sources.ts';
+import { watchIphones, type IphoneWatch } from '../adapters/iphone/iphone-watch.ts';
 import { isAtImage } from '../cli/open-at-source.ts';
 
 export interface EngineOptions {
@@ -48,8 +49,10 @@ export interface EngineOptions {
   backupRoots?: string[];
   /** Single iPhone backup folders offered as sources (`web --backup DIR`). */
   backupFolders?: string[];
-  /** Ask the system's usbmuxd for live iPhones at start. */
+  /** Follow the system's usbmuxd for live iPhones while the engine runs (plugged in and unplugged). */
   iphones?: boolean;
+  /** How often an absent usbmuxd is asked again. */
+  iphoneRetryMs?: number;
   /** Store mode's folder and whether it is on (store-api-handler.ts); null: no store mode in this app. */
   store?: StoreModeOptions | null;
 }
@@ -89,6 +92,10 @@ export class Engine implements LifeboatApi {
   readonly #store: StoreApiHandler | null;
   #nextId = 1;
   #closed = false;
+  #iphoneWatch: IphoneWatch | undefined;
+  /** iPhones coming and going, one after the other (a phone unplugged while it is being listed stays gone). */
+  #iphoneChanges: Promise<void> = Promise.resolve();
+  #lookingForBackups: Promise<void> | undefined;
 
   constructor(options: EngineOptions) {
     this.#opts = {
@@ -98,6 +105,7 @@ export class Engine implements LifeboatApi {
       backupRoots: [],
       backupFolders: [],
       iphones: false,
+      iphoneRetryMs: 3_000,
       store: null,
       ...options,
     };
@@ -118,7 +126,16 @@ export class Engine implements LifeboatApi {
     // A problem with one backup folder or with usbmuxd is no reason to refuse the others.
     const quiet = () => undefined;
     for (const source of backupSources(this.#opts.backupRoots, this.#opts.backupFolders, quiet)) await this.#addOther(source);
-    if (this.#opts.iphones) for (const source of await liveIphones(quiet).catch(() => [])) await this.#addOther(source);
+    if (this.#opts.iphones) {
+      // Followed while the engine runs, so an iPhone plugged in later appears as a USB phone does.
+      this.#iphoneWatch = watchIphones({
+        retryMs: this.#opts.iphoneRetryMs,
+        onAppeared: (listing) => this.#iphoneChange(() => this.#addOther(iphoneSource(listing))),
+        onGone: (id) => this.#iphoneChange(async () => this.#otherGone(id)),
+      });
+      await this.#iphoneWatch.ready;
+      await this.#iphoneChanges;
+    }
   }
 
   onEvent(listener: (event: ApiEvent) => void): () => void {
@@ -157,7 +174,9 @@ export class Engine implements LifeboatApi {
     };
   }
 
+  /** The window asks again (opened, reloaded, "Look again"): backups made since are looked for first. */
   async listDevices(): Promise<DeviceInfo[]> {
+    await this.#lookForBackups();
     return [...this.#devices.values()];
   }
 
@@ -358,6 +377,7 @@ export class Engine implements LifeboatApi {
     if (this.#closed) return;
     this.#closed = true;
     for (const u of this.#unsubscribe) u();
+    this.#iphoneWatch?.close();
     // Open customer sessions are abandoned first: their keys must not outlive the app.
     await this.#store?.close();
     const running = [...this.#rescues.values()].filter((r) => r.tracker.state.status === 'running');
@@ -448,6 +468,62 @@ export class Engine implements LifeboatApi {
     };
     this.#devices.set(source.id, device);
     this.#emit({ type: 'device-appeared', device });
+  }
+
+  /** A source that is no USB device went away (an iPhone unplugged, a backup folder deleted). */
+  #otherGone(id: string): void {
+    if (!this.#others.delete(id)) return;
+    const device = this.#devices.get(id);
+    this.#devices.delete(id);
+    // A rescue reading it ends by itself: its connection breaks, and it ends as a lost phone.
+    this.#emit({ type: 'device-gone', deviceId: id, serial: device?.serial ?? '' });
+  }
+
+  #iphoneChange(change: () => Promise<void>): void {
+    this.#iphoneChanges = this.#iphoneChanges.then(() => (this.#closed ? undefined : change())).catch(() => undefined);
+  }
+
+  /** One look at a time, however often the window asks. */
+  #lookForBackups(): Promise<void> {
+    this.#lookingForBackups ??= this.#rescanBackups().finally(() => (this.#lookingForBackups = undefined));
+    return this.#lookingForBackups;
+  }
+
+  /**
+   * The backup places looked at again: a backup made since the start appears, one finished or
+   * replaced since is listed anew, one deleted disappears (unless a rescue is reading it).
+   */
+  async #rescanBackups(): Promise<void> {
+    if (this.#closed || (this.#opts.backupRoots.length === 0 && this.#opts.backupFolders.length === 0)) return;
+    const quiet = () => undefined;
+    const found = backupSources(this.#opts.backupRoots, [], quiet);
+    for (const folder of this.#opts.backupFolders) {
+      try {
+        for (const source of backupSources([], [folder], quiet)) if (!found.some((f) => f.id === source.id)) found.push(source);
+      } catch {
+        // A named folder deleted since the start: it leaves the list below.
+      }
+    }
+    const busy = (id: string) => {
+      const rescueId = this.#devices.get(id)?.rescueId;
+      return rescueId !== undefined && this.#isRunning(rescueId);
+    };
+    for (const source of found) {
+      const known = this.#others.get(source.id);
+      if (!known) {
+        await this.#addOther(source);
+      } else if (JSON.stringify(known.listing) !== JSON.stringify(source.listing) && !busy(source.id)) {
+        // Finished or made again in Finder since: a new listing (its note, problem and date), the same vault.
+        const old = this.#devices.get(source.id);
+        this.#others.set(source.id, source);
+        const device: DeviceInfo = { id: source.id, ...source.listing, batteryLow: false, safe: await this.#safeCounts(source.listing.serial), ...(old?.rescueId ? { rescueId: old.rescueId } : {}) };
+        this.#devices.set(source.id, device);
+        this.#emit({ type: 'device-changed', device });
+      }
+    }
+    for (const [id, other] of this.#others) {
+      if (other.listing.transport === 'iphone-backup' && !found.some((f) => f.id === id) && !busy(id)) this.#otherGone(id);
+    }
   }
 
   /** The phone waits for its owner (an iPhone's "Trust", a locked phone): the window says what to do. */

@@ -3,7 +3,7 @@ import type { DeviceSource } from '../adapters/device-source.ts';
 import { BadInputError } from '../adapters/errors.ts';
 import { findBackups, type FoundBackup } from '../adapters/iphone-backup/find-backups.ts';
 import { WrongPasswordError } from '../adapters/iphone-backup/backup-keybag.ts';
-import { listIphones } from '../adapters/iphone/iphone-listing.ts';
+import type { IphoneListing } from '../adapters/iphone/iphone-listing.ts';
 import { openSource } from '../cli/open-source.ts';
 import { CATEGORIES } from '../rescue/categories.ts';
 import type { DeviceInfo } from './api.ts';
@@ -133,10 +133,12 @@ export async function simulatedAtPhone(image: string, faults: { unplugAfterBytes
   };
 }
 
-/** The iPhones the system's usbmuxd sees (USBMUXD_SOCKET_ADDRESS honoured). Listing never asks a phone to trust this computer. */
-export async function liveIphones(onProblem: (message: string) => void): Promise<OtherSource[]> {
-  const listings = await listIphones(onProblem);
-  return listings.map((l) => ({
+/**
+ * A live iPhone as the window lists it (iphone-watch.ts tells which are attached; listing never
+ * asks a phone to trust this computer). Opened through the system's usbmuxd by its UDID.
+ */
+export function iphoneSource(l: IphoneListing): OtherSource {
+  return {
     id: l.id,
     listing: {
       transport: 'iphone',
@@ -154,5 +156,5 @@ export async function liveIphones(onProblem: (message: string) => void): Promise
       ...(l.state !== 'ready' && l.state !== 'needs-trust' ? { problem: { code: 'unsupported', message: l.hint ?? 'This iPhone does not answer.', whatToDo: 'Unplug the iPhone, unlock it and plug it in again.' } } : {}),
     },
     open: ({ onOwnerStep }) => openSource({ device: l.id, onOwnerStep }),
-  }));
+  };
 }

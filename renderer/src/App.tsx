@@ -100,6 +100,7 @@ export function App({ store }: { store: Store }) {
               devices={state.devices}
               host={state.host}
               onConnect={() => setScreen('connect')}
+              onLookAgain={store.lookAgain}
               onRescue={(s) => {
                 setSerial(s);
                 setScreen('rescue');

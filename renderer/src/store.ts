@@ -36,6 +36,11 @@ export class Store {
 
   get = (): AppState => this.#state;
 
+  /** The engine looks at the backup places again (a backup made since the window opened); phones come by themselves. */
+  lookAgain = async (): Promise<void> => {
+    this.#set({ devices: await this.api.call('listDevices') });
+  };
+
   subscribe = (listener: () => void): (() => void) => {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);

@@ -1,7 +1,7 @@
 import { LockdownClient } from '../../protocols/lockdown/lockdown-client.ts';
 import { optionalString, asDict } from '../../protocols/usbmux/plist-xml.ts';
 import { usbmuxAddress, usbmuxMayBeThere, type UsbmuxAddress } from '../../protocols/usbmux/usbmux-address.ts';
-import { UsbmuxClient } from '../../protocols/usbmux/usbmux-client.ts';
+import { UsbmuxClient, type UsbmuxDevice } from '../../protocols/usbmux/usbmux-client.ts';
 import type { Category } from '../../rescue/categories.ts';
 import { connectIphone } from './iphone-connect.ts';
 import { IPHONE_RECORDS_HINT } from './iphone-source.ts';
@@ -44,43 +44,50 @@ export async function listIphones(onProblem: (message: string) => void, options:
   for (const device of devices) {
     if (seen.has(device.udid)) continue; // on USB and Wi-Fi at once
     seen.add(device.udid);
-    const base = { id: `iphone:${device.udid}`, transport: 'iphone' as const, manufacturer: 'Apple', model: 'iPhone', serial: device.udid, battery: null };
-    if (store.load(device.udid)) {
-      try {
-        const connection = await connectIphone({ udid: device.udid, usbmux, dataDir: options.dataDir, mayPair: false });
-        connection.close();
-        const v = connection.values;
-        listings.push({
-          ...base,
-          model: optionalString(v, 'ProductType') ?? 'iPhone',
-          serial: optionalString(v, 'SerialNumber') ?? device.udid,
-          battery: connection.battery,
-          state: 'ready',
-          rescuable: ['photos'],
-          hint: IPHONE_RECORDS_HINT,
-        });
-        continue;
-      } catch (error) {
-        listings.push({ ...base, state: 'needs-trust', rescuable: [], hint: `${(error as Error).message}` });
-        continue;
-      }
-    }
-    let lockdown: LockdownClient | undefined;
-    try {
-      lockdown = await LockdownClient.connect(usbmux, device.deviceId);
-      const values = asDict((await lockdown.getValue()) ?? {}, 'lockdown values');
-      listings.push({
-        ...base,
-        model: optionalString(values, 'ProductType') ?? 'iPhone',
-        state: 'needs-trust',
-        rescuable: ['photos'],
-        hint: `rescue --device iphone:${device.udid} asks the phone to trust this computer: tap "Trust" on it; ${IPHONE_RECORDS_HINT}`,
-      });
-    } catch (error) {
-      listings.push({ ...base, state: 'unsupported', rescuable: [], hint: (error as Error).message });
-    } finally {
-      lockdown?.close();
-    }
+    listings.push(await describeIphone(usbmux, device, { store, dataDir: options.dataDir }));
   }
   return listings;
+}
+
+/**
+ * One iPhone usbmuxd reports, said as a listing. Never asks the phone to trust this computer:
+ * with Lifeboat's pair record it is asked who it is in a session, else only its public values.
+ */
+export async function describeIphone(usbmux: UsbmuxClient, device: UsbmuxDevice, options: { store?: PairRecordStore; dataDir?: string } = {}): Promise<IphoneListing> {
+  const store = options.store ?? new PairRecordStore(options.dataDir);
+  const base = { id: `iphone:${device.udid}`, transport: 'iphone' as const, manufacturer: 'Apple', model: 'iPhone', serial: device.udid, battery: null };
+  if (store.load(device.udid)) {
+    try {
+      const connection = await connectIphone({ udid: device.udid, usbmux, dataDir: options.dataDir, mayPair: false });
+      connection.close();
+      const v = connection.values;
+      return {
+        ...base,
+        model: optionalString(v, 'ProductType') ?? 'iPhone',
+        serial: optionalString(v, 'SerialNumber') ?? device.udid,
+        battery: connection.battery,
+        state: 'ready',
+        rescuable: ['photos'],
+        hint: IPHONE_RECORDS_HINT,
+      };
+    } catch (error) {
+      return { ...base, state: 'needs-trust', rescuable: [], hint: `${(error as Error).message}` };
+    }
+  }
+  let lockdown: LockdownClient | undefined;
+  try {
+    lockdown = await LockdownClient.connect(usbmux, device.deviceId);
+    const values = asDict((await lockdown.getValue()) ?? {}, 'lockdown values');
+    return {
+      ...base,
+      model: optionalString(values, 'ProductType') ?? 'iPhone',
+      state: 'needs-trust',
+      rescuable: ['photos'],
+      hint: `rescue --device iphone:${device.udid} asks the phone to trust this computer: tap "Trust" on it; ${IPHONE_RECORDS_HINT}`,
+    };
+  } catch (error) {
+    return { ...base, state: 'unsupported', rescuable: [], hint: (error as Error).message };
+  } finally {
+    lockdown?.close();
+  }
 }

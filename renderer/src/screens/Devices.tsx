@@ -1,4 +1,4 @@
-import { useId } from 'react';
+import { useId, useState } from 'react';
 import type { DeviceInfo, HostInfo } from '../../../native/api/api.ts';
 import { ScreenHeading } from '../components/ScreenHeading.tsx';
 import { CATEGORY_NAMES, formatCount, formatDate, formatSize, sourceTitle } from '../format.ts';
@@ -19,10 +19,29 @@ export function canStart(d: DeviceInfo): boolean {
 }
 
 /** Every attached phone (several at once, for stores): who it is, its battery, what can be rescued. */
-export function Devices({ devices, host, onRescue, onConnect }: { devices: DeviceInfo[]; host: HostInfo; onRescue: (serial: string) => void; onConnect: () => void }) {
+export function Devices({
+  devices,
+  host,
+  onRescue,
+  onConnect,
+  onLookAgain,
+}: {
+  devices: DeviceInfo[];
+  host: HostInfo;
+  onRescue: (serial: string) => void;
+  onConnect: () => void;
+  onLookAgain: () => Promise<void>;
+}) {
   // iPhone backups are sources too, but not phones on a cable: listed apart, so "connected" stays true.
   const backups = devices.filter((d) => d.backup);
   const phones = devices.filter((d) => !d.backup);
+  const [looking, setLooking] = useState(false);
+  const lookAgain = () => {
+    setLooking(true);
+    onLookAgain()
+      .catch(() => undefined) // the list stays as it was; the engine's events keep it current anyway
+      .finally(() => setLooking(false));
+  };
   return (
     <>
       <ScreenHeading title="Phones" />
@@ -58,6 +77,12 @@ export function Devices({ devices, host, onRescue, onConnect }: { devices: Devic
           </ul>
         </section>
       ) : null}
+      <p className="hint">
+        Phones appear here by themselves when they are plugged in. Made an iPhone backup in Finder or iTunes just now?{' '}
+        <button type="button" onClick={lookAgain} disabled={looking} aria-busy={looking}>
+          {looking ? 'Looking…' : 'Look again'}
+        </button>
+      </p>
     </>
   );
 }
