@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { expect } from 'vitest';
 import { makeJpeg } from '../../native/sim/jpeg-fixture.ts';
 import type { GuestRun } from './qemu-guest.ts';
 import { REPO_ROOT } from './repo-root.ts';
@@ -113,4 +114,31 @@ export function hostReference(image: string, workDir: string): { summary: Record
   const blobs = new Set([...filesUnder(path.join(vault, 'blobs')).keys()].map((file) => path.basename(file)));
   const photos = new Map([...filesUnder(path.join(image, 'storage'))].filter(([, bytes]) => blobs.has(sha256(bytes))));
   return { summary: jsonLines(rescue.stdout).at(-1)!, photos };
+}
+
+/**
+ * The checks of a cable pulled mid-rescue and plugged back (run1 and run2 of the guest's unplug
+ * scripts): the first run ends lost (exit 3) with some photos safe, the same command then
+ * finishes (exit 0) with every photo in the vault and `verify` clean, and nothing is kept twice:
+ * the photo cut in half resumes from the bytes kept of it, so over both runs every byte of the
+ * phone was kept exactly once.
+ */
+export function expectResumedWithNothingTwice(run: GuestRun, photos: Map<string, Buffer>, bytes: number): void {
+  const count = photos.size;
+  expect(run.read('run1.rc').trim(), run.read('run1.err')).toBe('3');
+  const first = jsonLines(run.read('run1.jsonl')).at(-1)!;
+  expect(first).toMatchObject({ type: 'summary', status: 'lost' });
+  const safeBefore = first.photos as number;
+  expect(safeBefore).toBeGreaterThanOrEqual(3);
+  expect(safeBefore).toBeLessThan(count);
+
+  expect(run.read('run2.rc').trim(), run.read('run2.err')).toBe('0');
+  const second = jsonLines(run.read('run2.jsonl')).at(-1)!;
+  expect(second).toMatchObject({ type: 'summary', status: 'done', photos: count });
+  expect(second.transferredBytes as number).toBeLessThanOrEqual((count - safeBefore) * bytes);
+  expect((first.transferredBytes as number) + (second.transferredBytes as number)).toBe(count * bytes);
+
+  const blobs = new Set(run.read('vault-blobs.txt').split('\n').filter(Boolean));
+  for (const [name, photo] of photos) expect(blobs.has(sha256(photo)), `${name} in the vault`).toBe(true);
+  expect(run.read('verify.rc').trim(), run.read('verify.txt')).toBe('0');
 }

@@ -8,6 +8,7 @@ import { Rescue } from './screens/Rescue.tsx';
 import { Review } from './screens/Review.tsx';
 import { Selection } from './selection.ts';
 import { StoreSettings } from './store-mode/StoreSettings.tsx';
+import { Brand, SkipLink } from './components/Brand.tsx';
 
 type Screen = 'connect' | 'devices' | 'rescue' | 'review' | 'export' | 'settings';
 
@@ -53,15 +54,9 @@ export function App({ store }: { store: Store }) {
 
   return (
     <div className="app">
-      <a className="skip-link" href="#main">
-        Skip to content
-      </a>
+      <SkipLink />
       <header className="topbar">
-        <svg className="brand" viewBox="0 0 32 32" aria-hidden="true">
-          <path d="M4 19h24l-4 8H8z" fill="#fff" />
-          <path d="M15 4v14h2V4zM17 6l8 11h-8z" fill="#ffd08a" />
-        </svg>
-        <span className="brand-name">Lifeboat</span>
+        <Brand />
         <span className="tagline">Rescue what is on the phone before it is gone.</span>
       </header>
       <div className="body">

@@ -8,6 +8,7 @@ import { CustomerQueue } from './CustomerQueue.tsx';
 import { StaffSignIn } from './StaffSignIn.tsx';
 import { StoreSettings } from './StoreSettings.tsx';
 import { storeCall } from './store-client.ts';
+import { Brand, SkipLink } from '../components/Brand.tsx';
 
 type Screen = 'customers' | 'connect' | 'settings';
 const SCREENS: { id: Screen; label: string }[] = [
@@ -40,15 +41,9 @@ export function StoreApp({ store, status }: { store: Store; status: StoreStatus 
 
   return (
     <div className="app store-app">
-      <a className="skip-link" href="#main">
-        Skip to content
-      </a>
+      <SkipLink />
       <header className="topbar">
-        <svg className="brand" viewBox="0 0 32 32" aria-hidden="true">
-          <path d="M4 19h24l-4 8H8z" fill="#fff" />
-          <path d="M15 4v14h2V4zM17 6l8 11h-8z" fill="#ffd08a" />
-        </svg>
-        <span className="brand-name">Lifeboat</span>
+        <Brand />
         <span className="store-badge">Store mode</span>
         {status.signedIn ? (
           <span className="store-staff">
