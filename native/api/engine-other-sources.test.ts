@@ -4,8 +4,9 @@ import * as path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { writeIphoneBackup } from '../sim/iphone-backup/backup-writer.ts';
 import { DEMO_IPHONE, iphoneDemoCameraRoll, iphoneDemoContacts, iphoneDemoEvents, iphoneDemoSpec } from '../sim/iphone-backup/iphone-demo-data.ts';
-import type { ApiEvent, RescueState } from './api.ts';
+import type { ApiEvent } from './api.ts';
 import { Engine } from './engine.ts';
+import { rescueFinished } from './rescue-finished.ts';
 import { toUserError } from './user-error.ts';
 
 /**
@@ -45,17 +46,6 @@ function newEngine(extra: Partial<ConstructorParameters<typeof Engine>[0]> = {})
   return engine;
 }
 
-function finished(engine: Engine, rescueId: string): Promise<RescueState> {
-  return new Promise((resolve) => {
-    const stop = engine.onEvent((e: ApiEvent) => {
-      if (e.type === 'rescue-finished' && e.rescue.rescueId === rescueId) {
-        stop();
-        resolve(e.rescue);
-      }
-    });
-  });
-}
-
 const ALL = ['contacts', 'calendar', 'photos'] as const;
 
 describe('Engine: iPhone backups and feature phones beside the USB phones', () => {
@@ -69,7 +59,7 @@ describe('Engine: iPhone backups and feature phones beside the USB phones', () =
     ]);
     expect(devices[0]!.backup?.madeMs).toBe(Date.parse('2024-10-01T18:00:00Z'));
     const started = await engine.startRescue({ deviceId: `backup:${plain}`, categories: [...ALL] });
-    const done = await finished(engine, started.rescueId);
+    const done = await rescueFinished(engine, started.rescueId);
     expect(done).toMatchObject({
       status: 'done',
       totals: { contacts: iphoneDemoContacts().length, events: iphoneDemoEvents().length, photos: iphoneDemoCameraRoll().length },
@@ -89,7 +79,7 @@ describe('Engine: iPhone backups and feature phones beside the USB phones', () =
     const events: ApiEvent[] = [];
     engine.onEvent((e) => events.push(e));
     const started = await engine.startRescue({ deviceId: id, categories: [...ALL], password: PASSWORD });
-    const done = await finished(engine, started.rescueId);
+    const done = await rescueFinished(engine, started.rescueId);
     expect(done).toMatchObject({ status: 'done', serial: 'F2LENCRYPTD1', totals: { contacts: iphoneDemoContacts().length, photos: iphoneDemoCameraRoll().length } });
     // The password goes nowhere: not into a state or an event the window (or a log) sees.
     expect(JSON.stringify([events, await engine.rescues(), await engine.listDevices()])).not.toContain(PASSWORD);
@@ -106,7 +96,7 @@ describe('Engine: iPhone backups and feature phones beside the USB phones', () =
     expect(at.connection).toContain('AT commands');
     const started = await engine.startRescue({ deviceId: at.id, categories: [...ALL] });
     expect(started.categories.map((c) => c.category)).toEqual(['contacts', 'calendar', 'photos']);
-    const done = await finished(engine, started.rescueId);
+    const done = await rescueFinished(engine, started.rescueId);
     expect(done.status).toBe('done');
     expect(done.totals).toMatchObject({ contacts: 16, events: 3, photos: 3 });
     await engine.pullSimulatedCable({ deviceId: at.id });

@@ -2,8 +2,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiEvent, RescueState } from './api.ts';
+import type { ApiEvent } from './api.ts';
 import { Engine } from './engine.ts';
+import { rescueFinished } from './rescue-finished.ts';
 import { makeTestPhoneImage } from './test-phone-image.ts';
 
 const DEMO = 'images/demo-android';
@@ -26,17 +27,6 @@ function newEngine(extra: Partial<ConstructorParameters<typeof Engine>[0]> = {})
   return engine;
 }
 
-function finished(engine: Engine, rescueId: string): Promise<RescueState> {
-  return new Promise((resolve) => {
-    const stop = engine.onEvent((e: ApiEvent) => {
-      if (e.type === 'rescue-finished' && e.rescue.rescueId === rescueId) {
-        stop();
-        resolve(e.rescue);
-      }
-    });
-  });
-}
-
 describe('Engine (the API behind the window)', () => {
   it('rescues a simulated phone, reviews it, exports it and verifies the export', async () => {
     const engine = newEngine();
@@ -48,7 +38,7 @@ describe('Engine (the API behind the window)', () => {
     expect(events.map((e) => e.type)).toContain('device-appeared');
 
     const started = await engine.startRescue({ deviceId: device.id, categories: ['contacts', 'calendar', 'photos'] });
-    const done = await finished(engine, started.rescueId);
+    const done = await rescueFinished(engine, started.rescueId);
     expect(done).toMatchObject({ status: 'done', exitCode: 0, totals: { contacts: 12, events: 10, photos: 8 } });
     expect(done.categories.every((c) => c.state === 'done')).toBe(true);
 
@@ -86,7 +76,7 @@ describe('Engine (the API behind the window)', () => {
     expect(device.batteryLow).toBe(true);
     const gone = new Promise<void>((resolve) => engine.onEvent((e) => e.type === 'device-gone' && resolve()));
     const r1 = await engine.startRescue({ deviceId: device.id, categories: ['contacts', 'calendar', 'photos'] });
-    const lost = await finished(engine, r1.rescueId);
+    const lost = await rescueFinished(engine, r1.rescueId);
     await gone;
     expect(lost).toMatchObject({ status: 'lost', exitCode: 3, error: { code: 'phone-lost' } });
     expect(lost.error?.whatToDo).toMatch(/Plug the phone in again/);
@@ -95,7 +85,7 @@ describe('Engine (the API behind the window)', () => {
     const again = await engine.plugInSimulatedPhone({ image: bigPhone });
     expect(again.safe?.contacts).toBe(12);
     const r2 = await engine.startRescue({ deviceId: again.id, categories: ['contacts', 'calendar', 'photos'] });
-    const done = await finished(engine, r2.rescueId);
+    const done = await rescueFinished(engine, r2.rescueId);
     expect(done.status).toBe('done');
     expect(done.totals!.photos).toBe(20);
     // What the first run saved was not read again.
@@ -127,7 +117,7 @@ describe('Engine (the API behind the window)', () => {
       engine.startRescue({ deviceId: a.id, categories: ['contacts', 'calendar', 'photos'] }),
       engine.startRescue({ deviceId: b.id, categories: ['contacts', 'calendar', 'photos'] }),
     ]);
-    const [da, db] = await Promise.all([finished(engine, ra.rescueId), finished(engine, rb.rescueId)]);
+    const [da, db] = await Promise.all([rescueFinished(engine, ra.rescueId), rescueFinished(engine, rb.rescueId)]);
     expect([da.status, db.status]).toEqual(['done', 'done']);
     const phones = await engine.vaultPhones();
     expect(phones.map((p) => p.serial).sort()).toEqual(['LBDEMO0001', 'LBSECOND1']);
@@ -140,7 +130,7 @@ describe('Engine (the API behind the window)', () => {
     const device = await engine.plugInSimulatedPhone({ image: 'images/demo-mtp' });
     expect(device).toMatchObject({ transport: 'mtp', state: 'ready', connection: 'Simulated USB cable, File transfer (MTP)' });
     const r = await engine.startRescue({ deviceId: device.id, categories: ['contacts', 'calendar', 'photos'] });
-    const done = await finished(engine, r.rescueId);
+    const done = await rescueFinished(engine, r.rescueId);
     expect(done).toMatchObject({ status: 'done', exitCode: 0 });
     expect(done.totals!.photos).toBeGreaterThan(0);
   });

@@ -99,19 +99,8 @@ export class BlobStore implements BlobStorage {
   }
 
   /** Reads the blob back and hashes it: what is on the disk now, not what was written. */
-  async rehash(sha256: string): Promise<StoredBlob | null> {
-    const hash = createHash('sha256');
-    let size = 0;
-    try {
-      for await (const chunk of this.open(sha256) as AsyncIterable<Buffer>) {
-        hash.update(chunk);
-        size += chunk.byteLength;
-      }
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw err;
-    }
-    return { sha256: hash.digest('hex'), size };
+  rehash(sha256: string): Promise<StoredBlob | null> {
+    return hashOfBlob(this.open(sha256) as AsyncIterable<Uint8Array>);
   }
 
   /**
@@ -124,6 +113,22 @@ export class BlobStore implements BlobStorage {
 }
 
 /** Removes the temporary files of writers that no longer run (named `<pid>-...`). */
+/** The hash and size of a blob's bytes as read back; null when its file is missing. */
+export async function hashOfBlob(bytes: AsyncIterable<Uint8Array>): Promise<StoredBlob | null> {
+  const hash = createHash('sha256');
+  let size = 0;
+  try {
+    for await (const chunk of bytes) {
+      hash.update(chunk);
+      size += chunk.byteLength;
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  return { sha256: hash.digest('hex'), size };
+}
+
 export async function sweepTemporaryFiles(tmpDir: string): Promise<number> {
   let removed = 0;
   for (const name of await fs.readdir(tmpDir).catch(() => [] as string[])) {

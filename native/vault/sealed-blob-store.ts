@@ -3,7 +3,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { syncDir } from '../util/files.ts';
-import { sweepTemporaryFiles, type BlobStorage, type PartialStorage, type StoredBlob } from './blob-store.ts';
+import { hashOfBlob, sweepTemporaryFiles, type BlobStorage, type PartialStorage, type StoredBlob } from './blob-store.ts';
 import type { ResumableRead } from './partial-blobs.ts';
 import { CHUNK_BYTES, HEADER_BYTES, RECORD_BYTES, readSealedFile, SealBrokenError, sealedReadStream, SealedFileWriter } from './sealed-chunks.ts';
 import type { SessionKey } from './session-key.ts';
@@ -74,19 +74,8 @@ export class SealedBlobStore implements BlobStorage {
   }
 
   /** Decrypts and hashes the blob; a record that fails authentication is a SealBrokenError. */
-  async rehash(sha256: string): Promise<StoredBlob | null> {
-    const hash = createHash('sha256');
-    let size = 0;
-    try {
-      for await (const chunk of readSealedFile(this.pathOf(sha256), this.key)) {
-        hash.update(chunk);
-        size += chunk.byteLength;
-      }
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw err;
-    }
-    return { sha256: hash.digest('hex'), size };
+  rehash(sha256: string): Promise<StoredBlob | null> {
+    return hashOfBlob(readSealedFile(this.pathOf(sha256), this.key));
   }
 
   sweepTemporary(): Promise<number> {
